@@ -1,0 +1,188 @@
+//! The command line: flags (clap), their resolution into a scan
+//! configuration, and the run itself — detector, progress, scan, report,
+//! exit code. `main.rs` only calls [`main_exit`].
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+use clap::Parser;
+
+use crate::detect::Detector;
+use crate::fingerprint::Fingerprinter;
+use crate::progress::Progress;
+use crate::report::{self, exit, Format, Report, Summary};
+use crate::scan::{self, Config, Counters};
+use crate::walk::WalkConfig;
+
+const AFTER_HELP: &str = "\
+Examples:
+  pan-scan /var/www                      scan a web root; summary and verdict
+  pan-scan --format jsonl /srv > out.jsonl
+  journalctl -o cat | pan-scan -         scan standard input
+  pan-scan -e '*.iso' -e node_modules /  exclude by glob
+  PAN_SCAN_KEY=$(cat /etc/pan-scan.key) pan-scan -q /home   for cron
+
+What is found: PANs (12-19 digits of a card brand's IIN range and length,
+passing Luhn, contiguous or grouped by spaces/dashes), track 1/2 data
+(also EMV tag 57 hex), and masked PANs (411111******1111). Numbers are never
+shown in full: at most the first 6 and last 4 digits.
+
+Exit codes:
+  0  nothing found and everything was read
+  1  card data found (a PAN or track data that is not a known test PAN)
+  2  usage or fatal error
+  3  nothing found, but some files could not be read (coverage incomplete)";
+
+/// Finds card numbers, track data and masked PANs in files, without ever
+/// revealing one (PCI DSS v4.0.1 data discovery).
+#[derive(Parser, Debug)]
+#[command(name = "pan-scan", version, about, after_help = AFTER_HELP)]
+pub struct Args {
+    /// Files or directories to scan; `-` reads standard input [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Worker threads [default: number of CPUs].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Skip files and directories matching GLOB (repeatable). A glob
+    /// without `/` matches names (`*.iso`, `node_modules`); one with `/`
+    /// matches paths (`/var/www/cache/**`).
+    #[arg(short = 'e', long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Skip what .gitignore, .ignore and git excludes list (off by default:
+    /// ignored files are where card data hides).
+    #[arg(long)]
+    pub respect_ignore: bool,
+
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+
+    /// Do not cross into other filesystems.
+    #[arg(long)]
+    pub one_file_system: bool,
+
+    /// No progress display; with the human format, print nothing when the
+    /// run is clean.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// No progress display.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// File holding the fingerprint key (at least 16 bytes). Otherwise
+    /// PAN_SCAN_KEY, otherwise a random key for this run.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// Findings listed per file; more are counted but not listed.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_findings_per_file: usize,
+}
+
+impl Args {
+    /// Resolves the flags into a scan configuration.
+    pub fn config(&self) -> Result<Config> {
+        let mut roots = Vec::new();
+        let mut stdin = false;
+        let paths = if self.paths.is_empty() { vec![PathBuf::from(".")] } else { self.paths.clone() };
+        for p in paths {
+            if p.as_os_str() == "-" {
+                stdin = true;
+                continue;
+            }
+            let md = match std::fs::symlink_metadata(&p) {
+                Ok(m) => m,
+                Err(e) => bail!(
+                    "{}: {}",
+                    crate::redact::path(&p),
+                    crate::coverage::io_detail(&e)
+                ),
+            };
+            // A symlink named on the command line is followed: a trailing
+            // slash makes the walker resolve a link to a directory.
+            if md.file_type().is_symlink() && p.is_dir() {
+                let mut s = p.into_os_string();
+                s.push("/");
+                roots.push(PathBuf::from(s));
+            } else {
+                roots.push(p);
+            }
+        }
+        let threads = match self.threads {
+            Some(0) => bail!("--threads must be at least 1"),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if self.max_findings_per_file == 0 {
+            bail!("--max-findings-per-file must be at least 1");
+        }
+        Ok(Config {
+            walk: WalkConfig {
+                roots,
+                threads,
+                excludes: self.exclude.clone(),
+                respect_ignore: self.respect_ignore,
+                follow: self.follow,
+                one_file_system: self.one_file_system,
+            },
+            stdin,
+            max_findings_per_file: self.max_findings_per_file,
+        })
+    }
+}
+
+/// Runs pan-scan with the process's arguments; returns the exit code.
+pub fn main_exit() -> i32 {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::ERROR } else { exit::CLEAN };
+        }
+    };
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            let msg = crate::redact::text(&format!("{e:#}")).into_owned();
+            eprintln!("pan-scan: {msg}");
+            exit::ERROR
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<i32> {
+    let cfg = args.config()?;
+    let fp = Fingerprinter::from_config(args.key_file.as_deref())?;
+    let key = fp.source.clone();
+    let det = Detector::new(fp);
+    let counters = Arc::new(Counters::default());
+    let show = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
+    let progress = Progress::start(show, counters.clone());
+    let stop = AtomicBool::new(false);
+    let outcome = scan::run(&cfg, &det, &counters, &stop)?;
+    progress.finish();
+    let summary = Summary::of(&outcome, &key, None);
+    let code = summary.exit_code;
+    let report = Report { findings: &outcome.findings, skipped: &outcome.skipped, summary };
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let res = report::write(args.format, &report, args.quiet, &mut w).and_then(|_| w.flush());
+    match res {
+        Ok(()) => Ok(code),
+        // A closed pipe (`| head`) is not an error: the verdict stands.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => bail!("writing the report: {}", crate::coverage::io_detail(&e)),
+    }
+}

@@ -1,0 +1,517 @@
+//! The detector: runs the kernel over one buffer, and at each trigger runs
+//! the slow path — tokenize (in the raw bytes, or in a projection of UTF-16,
+//! full-width or legacy Japanese text), enumerate card-shaped windows,
+//! validate brand, length and Luhn, recognise track data and masked PANs,
+//! apply the noise filters, score confidence from context — and emits
+//! [`Hit`]s that carry only the masked number and its keyed fingerprint.
+//! The full digits live in stack locals of this module and nowhere else.
+//!
+//! Buffers overlap (see `source.rs`): a hit belongs to the buffer in which
+//! its first byte lies in `scan_start..emit_end`, so every number is found
+//! exactly once however the file is cut.
+
+use crate::context::{Context, Matcher};
+use crate::filters::{self, Filter};
+use crate::finding::{Confidence, Kind, TrackInfo};
+use crate::fingerprint::Fingerprinter;
+use crate::kernel::{self, LineStats, Trigger};
+use crate::masked::{self, MaskedPan};
+use crate::pan::{Digits, Masked};
+use crate::project::{self, Encoding, Projection};
+use crate::rules::{self, Rules};
+use crate::token::{self, Token, Window};
+use crate::track::{self, Track, TrackKind};
+
+/// Projected windows reach this many characters either side of a trigger.
+const PROJ_LEFT: usize = 160;
+const PROJ_RIGHT: usize = 320;
+/// Triggers this far past `emit_end` are still examined, because a token
+/// (a masked PAN whose only digit run is its last four) can start before
+/// `emit_end` and trigger after it.
+pub const TRIGGER_SLACK: usize = 512;
+/// Bytes a buffer must keep before `scan_start` and after `emit_end` for
+/// the slow path to see whole tokens and their context.
+pub const CONTEXT_BEFORE: usize = 2048;
+pub const CONTEXT_AFTER: usize = 4096;
+
+/// A finding before it has a path and a line.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// Offset of the first byte in the buffer.
+    pub offset: usize,
+    pub kind: Kind,
+    pub brand: Option<usize>,
+    pub masked: Masked,
+    pub length: u8,
+    pub fingerprint: Option<[u8; 32]>,
+    pub test_pan: bool,
+    pub confidence: Confidence,
+    pub reasons: Vec<String>,
+    pub encoding: Encoding,
+    pub compliant: Option<bool>,
+    pub revealed: Option<u8>,
+    pub track: Option<TrackInfo>,
+}
+
+/// Where a buffer sits: hits are emitted for first bytes in
+/// `scan_start..emit_end`; bytes before `scan_start` are context only.
+#[derive(Clone, Copy, Debug)]
+pub struct Region {
+    pub scan_start: usize,
+    pub emit_end: usize,
+}
+
+/// Per-thread scratch space, reused across buffers.
+#[derive(Default)]
+pub struct Scratch {
+    trig: Vec<Trigger>,
+    proj: Projection,
+    wins: Vec<Window>,
+    cands: Vec<Cand>,
+    /// How many candidates each filter rejected (indexed by
+    /// `Filter::index`).
+    pub rejected: [u64; Filter::ALL.len()],
+}
+
+#[derive(Clone, Debug)]
+struct Cand {
+    win: Window,
+    digits: Digits,
+    brand: usize,
+    track: Option<Track>,
+    test: bool,
+}
+
+/// A text the tokenizer reads: the buffer itself, or a projection.
+struct Text<'a> {
+    t: &'a [u8],
+    /// Projection map, or None when `t` is the source itself.
+    map: Option<&'a [u32]>,
+    enc: Encoding,
+}
+
+impl Text<'_> {
+    #[inline]
+    fn src(&self, i: usize) -> usize {
+        match self.map {
+            None => i,
+            Some(m) => m[i] as usize,
+        }
+    }
+}
+
+/// The shared, immutable detector.
+pub struct Detector {
+    rules: &'static Rules,
+    ctx: Matcher,
+    fp: Fingerprinter,
+}
+
+impl Detector {
+    pub fn new(fp: Fingerprinter) -> Detector {
+        let rules = rules::get();
+        Detector { rules, ctx: Matcher::new(&rules.context), fp }
+    }
+
+    pub fn rules(&self) -> &'static Rules {
+        self.rules
+    }
+
+    pub fn fingerprinter(&self) -> &Fingerprinter {
+        &self.fp
+    }
+
+    /// Scans `buf`, appending hits owned by `r` to `out`. Returns the line
+    /// statistics of `buf[r.scan_start..r.emit_end]`.
+    pub fn scan(
+        &self,
+        buf: &[u8],
+        r: Region,
+        s: &mut Scratch,
+        out: &mut Vec<Hit>,
+    ) -> LineStats {
+        s.trig.clear();
+        let mut trig = std::mem::take(&mut s.trig);
+        let stats = kernel::scan(&buf[r.scan_start..], r.emit_end - r.scan_start, &mut trig);
+        let limit = r.emit_end.saturating_add(TRIGGER_SLACK).min(buf.len());
+        let mut resume = 0usize;
+        for tr in &trig {
+            let p = r.scan_start + tr.pos as usize;
+            if p >= limit {
+                break;
+            }
+            if p < resume {
+                continue;
+            }
+            let end = if tr.kinds & kernel::ASCII != 0 {
+                self.on_ascii(buf, p, resume, r, s, out)
+            } else if tr.kinds & kernel::WIDE != 0 {
+                self.on_wide(buf, p, resume, r, s, out)
+            } else if tr.kinds & kernel::FULLWIDTH != 0 {
+                self.on_projected(buf, p, resume, r, s, out, Encoding::Utf8)
+            } else if tr.kinds & kernel::SJIS != 0 {
+                self.on_projected(buf, p, resume, r, s, out, Encoding::ShiftJis)
+            } else {
+                self.on_projected(buf, p, resume, r, s, out, Encoding::EucJp)
+            };
+            resume = resume.max(end);
+        }
+        s.trig = trig;
+        stats
+    }
+
+    /// An ASCII digit run. Returns the source offset where the token ends.
+    fn on_ascii(
+        &self,
+        buf: &[u8],
+        p: usize,
+        resume: usize,
+        r: Region,
+        s: &mut Scratch,
+        out: &mut Vec<Hit>,
+    ) -> usize {
+        let tok = token::tokenize(buf, p, resume, buf.len(), true);
+        // A non-ASCII character touching the token (•, ＊, a full-width
+        // digit or dash) may belong to it: read it as UTF-8 instead.
+        let high = |i: Option<&u8>| i.is_some_and(|&c| c >= 0x80);
+        if (tok.start > 0 && high(buf.get(tok.start - 1))) || high(buf.get(tok.end)) {
+            return self.on_projected(buf, p, resume, r, s, out, Encoding::Utf8);
+        }
+        let text = Text { t: buf, map: None, enc: Encoding::Ascii };
+        self.analyze(&text, buf, p, resume, tok, r, s, out)
+    }
+
+    /// Digits interleaved with NULs: UTF-16 text or NUL-separated digits.
+    fn on_wide(
+        &self,
+        buf: &[u8],
+        p: usize,
+        resume: usize,
+        r: Region,
+        s: &mut Scratch,
+        out: &mut Vec<Hit>,
+    ) -> usize {
+        let mut a = p.saturating_sub(2 * PROJ_LEFT).max(resume);
+        if (p - a) % 2 == 1 {
+            a += 1;
+        }
+        let b = (p + 2 * PROJ_RIGHT).min(buf.len());
+        let mut proj = std::mem::take(&mut s.proj);
+        let le = project::utf16_le(buf, p);
+        project::utf16(buf, a, b, le, &mut proj);
+        let k = (p - a) / 2;
+        let end = self.in_projection(buf, &proj, k, Encoding::Utf16, r, s, out);
+        s.proj = proj;
+        end
+    }
+
+    /// Full-width digits (UTF-8, Shift_JIS, EUC-JP), or ASCII digits next
+    /// to non-ASCII card characters.
+    #[allow(clippy::too_many_arguments)]
+    fn on_projected(
+        &self,
+        buf: &[u8],
+        p: usize,
+        resume: usize,
+        r: Region,
+        s: &mut Scratch,
+        out: &mut Vec<Hit>,
+        enc: Encoding,
+    ) -> usize {
+        let a = p.saturating_sub(3 * PROJ_LEFT).max(resume);
+        let b = (p + 3 * PROJ_RIGHT).min(buf.len());
+        let mut proj = std::mem::take(&mut s.proj);
+        match enc {
+            Encoding::ShiftJis => project::sjis(buf, a, p, b, &mut proj),
+            Encoding::EucJp => project::eucjp(buf, a, p, b, &mut proj),
+            _ => project::utf8(buf, a, b, &mut proj),
+        }
+        let k = proj.index_of(p);
+        let end = if proj.text.get(k).is_some_and(u8::is_ascii_digit) {
+            self.in_projection(buf, &proj, k, enc, r, s, out)
+        } else {
+            p + 1
+        };
+        s.proj = proj;
+        end
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn in_projection(
+        &self,
+        buf: &[u8],
+        proj: &Projection,
+        k: usize,
+        enc: Encoding,
+        r: Region,
+        s: &mut Scratch,
+        out: &mut Vec<Hit>,
+    ) -> usize {
+        if !proj.text.get(k).is_some_and(u8::is_ascii_digit) {
+            return proj.map.get(k + 1).map_or(buf.len(), |&m| m as usize);
+        }
+        let text = Text { t: &proj.text, map: Some(&proj.map), enc };
+        let tok = token::tokenize(&proj.text, k, 0, proj.text.len(), true);
+        self.analyze(&text, buf, k, 0, tok, r, s, out)
+    }
+
+    /// The slow path proper, on one token. Returns the source offset where
+    /// the token (or a track that extends it) ends.
+    #[allow(clippy::too_many_arguments)]
+    fn analyze(
+        &self,
+        text: &Text,
+        src: &[u8],
+        p: usize,
+        lo: usize,
+        mut tok: Token,
+        r: Region,
+        s: &mut Scratch,
+        out: &mut Vec<Hit>,
+    ) -> usize {
+        let t = text.t;
+        let owned = |start: usize| start >= r.scan_start && start < r.emit_end;
+        let mut end = tok.end;
+        if tok.groups.iter().any(|g| g.masks > 0) {
+            token::windows(&tok, &mut s.wins);
+            if let Some(m) = masked::best(t, &tok, &s.wins, self.rules) {
+                let start = text.src(m.start);
+                if owned(start) {
+                    let hit = self.masked_hit(text, src, &m, start);
+                    out.push(hit);
+                }
+                return text.src(end);
+            }
+            tok = token::tokenize(t, p, lo, t.len(), false);
+            end = end.max(tok.end);
+        }
+        token::windows(&tok, &mut s.wins);
+        s.cands.clear();
+        for w in &s.wins {
+            let Some(digits) = Digits::collect(&t[w.start..w.end]) else { continue };
+            let Some(brand) = self.rules.brand_of(digits.as_bytes()) else { continue };
+            if !digits.luhn() {
+                continue;
+            }
+            let track = if w.first == w.last {
+                track::around_pan(t, w.start, w.end)
+            } else {
+                None
+            };
+            let test = self.rules.is_test_pan(digits.as_bytes());
+            s.cands.push(Cand { win: *w, digits, brand, track, test });
+        }
+        // EMV tag 57 in a hex dump: the digits before `D` also hold the tag
+        // and length bytes, so try the suffixes of a long run.
+        for g in &tok.groups {
+            if g.len() > 12 && matches!(t.get(g.end), Some(b'D' | b'd')) {
+                for len in (12..=19.min(g.len())).rev() {
+                    let st = g.end - len;
+                    if len == g.len() {
+                        continue; // already a window
+                    }
+                    let Some(d) = Digits::collect(&t[st..g.end]) else { continue };
+                    let Some(brand) = self.rules.brand_of(d.as_bytes()) else {
+                        continue;
+                    };
+                    if !d.luhn() {
+                        continue;
+                    }
+                    if let Some(tr) = track::around_pan(t, st, g.end) {
+                        let win = Window { first: 0, last: 0, start: st, end: g.end, cells: len };
+                        let test = self.rules.is_test_pan(d.as_bytes());
+                        s.cands.push(Cand { win, digits: d, brand, track: Some(tr), test });
+                        break;
+                    }
+                }
+            }
+        }
+        for c in &s.cands {
+            if let Some(tr) = c.track {
+                end = end.max(tr.end);
+            }
+        }
+        if s.cands.is_empty() {
+            return text.src(end.min(t.len()));
+        }
+        // Filters, then context for what is left.
+        let mut keep: Vec<(Cand, Context)> = Vec::new();
+        for c in s.cands.drain(..) {
+            if c.track.is_none() && !c.test {
+                let f = filters::structural(t, &tok, &c.win)
+                    .or_else(|| filters::digits(c.digits.as_bytes()));
+                if let Some(f) = f {
+                    s.rejected[f.index()] += 1;
+                    continue;
+                }
+            }
+            let (ss, se) = (text.src(c.win.start), text.src(c.win.end));
+            let ctx = self.context(text, src, ss, se, c.win.start, c.win.end);
+            if c.track.is_none() && !c.test && self.negative_adjacent(&ctx) {
+                s.rejected[Filter::NegativeContext.index()] += 1;
+                continue;
+            }
+            keep.push((c, ctx));
+        }
+        // Longest first (tracks before bare PANs), then leftmost; no overlap.
+        keep.sort_by_key(|(c, _)| (c.track.is_none(), std::cmp::Reverse(c.win.cells), c.win.start));
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        for (c, ctx) in keep {
+            let (a, b) = match c.track {
+                Some(tr) => (tr.start, tr.end),
+                None => (c.win.start, c.win.end),
+            };
+            if taken.iter().any(|&(x, y)| a < y && x < b) {
+                continue;
+            }
+            taken.push((a, b));
+            let start = text.src(match c.track {
+                Some(tr) => tr.start,
+                None => c.win.start,
+            });
+            if owned(start) {
+                out.push(self.pan_hit(text, &c, &ctx, start));
+            }
+        }
+        text.src(end.min(t.len()))
+    }
+
+    fn context(
+        &self,
+        text: &Text,
+        src: &[u8],
+        ss: usize,
+        se: usize,
+        ts: usize,
+        te: usize,
+    ) -> Context {
+        let w = self.ctx.window;
+        let a = ts.saturating_sub(w);
+        let b = (te + w).min(text.t.len());
+        self.ctx.examine(src, ss, se, &text.t[a..b])
+    }
+
+    /// A negative word (imei, tracking, …) labels the number: it is close
+    /// before it, with no positive word nearer.
+    fn negative_adjacent(&self, ctx: &Context) -> bool {
+        match &ctx.negative {
+            Some((_, Some(d))) if *d <= self.ctx.adjacent => {
+                ctx.positive_before.is_none_or(|p| p > *d)
+            }
+            _ => false,
+        }
+    }
+
+    fn score(&self, ctx: &Context, reasons: &mut Vec<String>, mut score: i32) -> Confidence {
+        if let Some(w) = &ctx.positive {
+            score += 2;
+            reasons.push(format!("context:{w}"));
+        }
+        if ctx.expiry {
+            score += 2;
+            reasons.push("expiry_nearby".into());
+        }
+        if let Some((w, _)) = &ctx.negative {
+            score -= 2;
+            reasons.push(format!("negative_context:{w}"));
+        }
+        match score {
+            i32::MIN..=-1 => Confidence::Low,
+            0..=1 => Confidence::Medium,
+            _ => Confidence::High,
+        }
+    }
+
+    fn pan_hit(&self, text: &Text, c: &Cand, ctx: &Context, start: usize) -> Hit {
+        let brand = &self.rules.brands[c.brand];
+        let len = c.digits.len();
+        let mut reasons = vec![format!("iin:{}", brand.id), "luhn".to_string()];
+        let mut base = 0;
+        if c.win.first != c.win.last {
+            base += 1;
+            reasons.push("card_shape".into());
+        }
+        if brand.low_confidence_length(len) {
+            base -= 2;
+            reasons.push("legacy_length".into());
+        }
+        if brand.tier >= 3 {
+            base -= 1;
+            reasons.push("regional_brand".into());
+        }
+        let mut confidence = self.score(ctx, &mut reasons, base);
+        let (kind, track) = match c.track {
+            Some(tr) => {
+                reasons.push(if tr.emv { "emv_tag57".into() } else { "track_format".into() });
+                confidence = Confidence::High;
+                let kind = match tr.kind {
+                    TrackKind::Track1 => Kind::Track1,
+                    TrackKind::Track2 => Kind::Track2,
+                };
+                (kind, Some(TrackInfo { emv_tag57: tr.emv, sentinels: tr.sentinels }))
+            }
+            None => (Kind::Pan, None),
+        };
+        if c.test {
+            reasons.push("known_test_pan".into());
+        }
+        Hit {
+            offset: start,
+            kind,
+            brand: Some(c.brand),
+            masked: c.digits.masked(),
+            length: len as u8,
+            fingerprint: Some(self.fp.fingerprint(c.digits.as_bytes())),
+            test_pan: c.test,
+            confidence,
+            reasons,
+            encoding: self.encoding_of(text, c.win.start, c.win.end),
+            compliant: None,
+            revealed: None,
+            track,
+        }
+    }
+
+    fn masked_hit(&self, text: &Text, src: &[u8], m: &MaskedPan, start: usize) -> Hit {
+        let mut reasons = Vec::new();
+        if let Some(b) = m.brand {
+            reasons.push(format!("iin:{}", self.rules.brands[b].id));
+        }
+        let compliant = m.compliant();
+        reasons.push(if compliant { "masking_compliant" } else { "reveals_more_than_bin_and_last4" }.into());
+        let ss = text.src(m.start);
+        let se = text.src(m.end);
+        let ctx = self.context(text, src, ss, se, m.start, m.end);
+        let confidence = self.score(&ctx, &mut reasons, 0);
+        Hit {
+            offset: start,
+            kind: Kind::MaskedPan,
+            brand: m.brand,
+            masked: Masked::new(&m.lead, m.len, &m.trail),
+            length: m.len as u8,
+            fingerprint: None,
+            test_pan: false,
+            confidence,
+            reasons,
+            encoding: self.encoding_of(text, m.start, m.end),
+            compliant: Some(compliant),
+            revealed: Some(m.revealed() as u8),
+            track: None,
+        }
+    }
+
+    /// A projection through plain ASCII characters is still ASCII.
+    fn encoding_of(&self, text: &Text, a: usize, b: usize) -> Encoding {
+        match text.map {
+            None => text.enc,
+            Some(m) => {
+                let plain = (a..b).all(|i| m[i + 1] - m[i] == 1);
+                if plain && text.enc == Encoding::Utf8 {
+                    Encoding::Ascii
+                } else {
+                    text.enc
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! The named noise filters: rules that reject a Luhn-valid, brand-matching
+//! number because it is almost certainly something else (a hex token, a
+//! decimal, a row of a number table, a run of repeated or sequential digits,
+//! a GS1 product code, or a number labelled IMEI/tracking/…). Each filter's
+//! id, description and examples live in `rules/filters.json`; a test checks
+//! the two lists match and that every example behaves. Known public test
+//! PANs and track data are never filtered.
+
+use crate::token::{Token, Window};
+
+/// A noise filter. `ALL` lists them in the order they are applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Filter {
+    HexToken,
+    DecimalNumber,
+    LongGroupRun,
+    RepeatedDigits,
+    ArithmeticSequence,
+    Gs1ProductCode,
+    NegativeContext,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 7] = [
+        Filter::HexToken,
+        Filter::DecimalNumber,
+        Filter::LongGroupRun,
+        Filter::RepeatedDigits,
+        Filter::ArithmeticSequence,
+        Filter::Gs1ProductCode,
+        Filter::NegativeContext,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Filter::HexToken => "hex_token",
+            Filter::DecimalNumber => "decimal_number",
+            Filter::LongGroupRun => "long_group_run",
+            Filter::RepeatedDigits => "repeated_digits",
+            Filter::ArithmeticSequence => "arithmetic_sequence",
+            Filter::Gs1ProductCode => "gs1_product_code",
+            Filter::NegativeContext => "negative_context",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Filters that look at the text around the candidate `t[w.start..w.end]`.
+pub fn structural(t: &[u8], tok: &Token, w: &Window) -> Option<Filter> {
+    if hex_token(t, w.start, w.end) {
+        return Some(Filter::HexToken);
+    }
+    if decimal(t, w.start, w.end) {
+        return Some(Filter::DecimalNumber);
+    }
+    if long_group_run(tok, w) {
+        return Some(Filter::LongGroupRun);
+    }
+    None
+}
+
+/// Filters on the digits alone.
+pub fn digits(d: &[u8]) -> Option<Filter> {
+    if repeated(d) {
+        return Some(Filter::RepeatedDigits);
+    }
+    if arithmetic(d) {
+        return Some(Filter::ArithmeticSequence);
+    }
+    if gs1(d) {
+        return Some(Filter::Gs1ProductCode);
+    }
+    None
+}
+
+fn is_hex(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+}
+
+/// A hex literal (`0x…`), the neighbourhood rule of bulk_extractor (the
+/// four characters on either side are hex but not all decimal), or the
+/// last group of a UUID.
+fn hex_token(t: &[u8], s: usize, e: usize) -> bool {
+    if s >= 2 && t[s - 1] | 0x20 == b'x' && t[s - 2] == b'0' {
+        return true;
+    }
+    let side = |r: &[u8]| {
+        r.len() == 4 && r.iter().all(|&c| is_hex(c)) && !r.iter().all(u8::is_ascii_digit)
+    };
+    if s >= 4 && side(&t[s - 4..s]) || e + 4 <= t.len() && side(&t[e..e + 4]) {
+        return true;
+    }
+    // UUID: the maximal run of hex digits and dashes is 8-4-4-4-12.
+    let mut a = s;
+    while a > 0 && s - a < 40 && (is_hex(t[a - 1]) || t[a - 1] == b'-') {
+        a -= 1;
+    }
+    let mut b = e;
+    while b < t.len() && b - e < 40 && (is_hex(t[b]) || t[b] == b'-') {
+        b += 1;
+    }
+    let r = &t[a..b];
+    r.len() == 36
+        && r.iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                is_hex(c)
+            }
+        })
+}
+
+/// Part of a decimal number or of scientific notation:
+/// `4111111111111111.25`, `0.4111111111111111`, `4111111111111111e5`.
+fn decimal(t: &[u8], s: usize, e: usize) -> bool {
+    let digit = |i: usize| t.get(i).is_some_and(u8::is_ascii_digit);
+    if s >= 2 && t[s - 1] == b'.' && digit(s - 2) {
+        return true;
+    }
+    match t.get(e) {
+        Some(b'.') => digit(e + 1),
+        Some(b'e' | b'E') => {
+            digit(e + 1) || (matches!(t.get(e + 1), Some(b'+' | b'-')) && digit(e + 2))
+        }
+        _ => false,
+    }
+}
+
+/// Inside a run of five or more four-digit groups: a table of numbers, not
+/// a card ("#### #### #### #### ####" in bulk_extractor's words).
+fn long_group_run(tok: &Token, w: &Window) -> bool {
+    let g = &tok.groups;
+    let four = |i: usize| g[i].len() == 4;
+    if !(w.first..=w.last).all(four) {
+        return false;
+    }
+    let mut a = w.first;
+    while a > 0 && four(a - 1) {
+        a -= 1;
+    }
+    let mut b = w.last;
+    while b + 1 < g.len() && four(b + 1) {
+        b += 1;
+    }
+    b - a + 1 >= 5
+}
+
+/// Few distinct digits, one digit in more than three quarters of the
+/// places, or a repeated pattern of up to four digits.
+fn repeated(d: &[u8]) -> bool {
+    let mut counts = [0usize; 10];
+    for &c in d {
+        counts[(c - b'0') as usize] += 1;
+    }
+    let distinct = counts.iter().filter(|&&n| n > 0).count();
+    let max = counts.iter().copied().max().unwrap_or(0);
+    if distinct <= 2 || max * 4 > d.len() * 3 {
+        return true;
+    }
+    // Periodic body (the check digit may differ): 1234123412341234.
+    let body = &d[..d.len() - 1];
+    (1..=4).any(|p| body.len() > 2 * p && (p..body.len()).all(|i| body[i] == body[i - p]))
+}
+
+/// Ten or more digits in a row with a constant step (1234567890…,
+/// 9876543210…), or four-digit groups in arithmetic progression
+/// (1000 2000 3000 4000).
+fn arithmetic(d: &[u8]) -> bool {
+    let body = &d[..d.len() - 1];
+    let mut run = 1;
+    let mut best = 1;
+    for i in 2..body.len() {
+        let s0 = (body[i - 1] + 10 - body[i - 2]) % 10;
+        let s1 = (body[i] + 10 - body[i - 1]) % 10;
+        if s0 == s1 && s1 != 0 {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 1;
+        }
+    }
+    // `run` counts equal consecutive steps; steps + 1 = digits.
+    if best + 1 >= 10 {
+        return true;
+    }
+    if d.len() == 16 {
+        let g: Vec<i32> = d
+            .chunks(4)
+            .map(|c| c.iter().fold(0i32, |a, &x| a * 10 + (x - b'0') as i32))
+            .collect();
+        let step = g[1] - g[0];
+        // The last group carries the check digit: compare its first three.
+        if step != 0 && g[2] - g[1] == step && (g[3] / 10) == (g[2] + step) / 10 {
+            return true;
+        }
+    }
+    false
+}
+
+/// A 12- or 13-digit number with a valid GS1 (EAN-13 / UPC-A) check digit:
+/// JAN codes start with 45/49 and look like 13-digit Visa numbers.
+fn gs1(d: &[u8]) -> bool {
+    if !(d.len() == 12 || d.len() == 13) {
+        return false;
+    }
+    let body = &d[..d.len() - 1];
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &c)| (c - b'0') as u32 * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    (10 - sum % 10) % 10 == (d[d.len() - 1] - b'0') as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_filters() {
+        assert!(repeated(b"4444444444444448"));
+        assert!(repeated(b"4545454545454545"));
+        assert!(repeated(b"4123412341234123"));
+        assert!(!repeated(b"4532015112830366"));
+        assert!(arithmetic(b"4567890123456789"));
+        assert!(arithmetic(b"4321098765432109"));
+        assert!(!arithmetic(b"4532015112830366"));
+        assert!(gs1(b"4901234567894"));
+        assert!(!gs1(b"4901234567895"));
+        assert!(!gs1(b"4532015112830366"));
+    }
+
+    #[test]
+    fn neighbourhoods() {
+        let t = b"deadbeef4532015112830366";
+        assert!(hex_token(t, 8, 24));
+        let t = b"0x4532015112830366";
+        assert!(hex_token(t, 2, 18));
+        let t = b"pan=4532015112830366;";
+        assert!(!hex_token(t, 4, 20));
+        let t = b"CC4532015112830366";
+        assert!(!hex_token(t, 2, 18));
+        let t = b"12345678-1234-1234-1234-453201511283";
+        assert!(hex_token(t, 24, 36));
+        assert!(decimal(b"4532015112830366.25", 0, 16));
+        assert!(decimal(b"0.4532015112830366", 2, 18));
+        assert!(decimal(b"4532015112830366e10", 0, 16));
+        assert!(!decimal(b"4532015112830366. Next", 0, 16));
+    }
+}

@@ -1,0 +1,104 @@
+//! A finding as every report shows it: what was found (kind, brand, the
+//! masked number, its keyed fingerprint), where (path, line, column, byte
+//! offset, and a `location` object that structured decoders fill), and how
+//! sure the scanner is (confidence and its reasons). No field can hold a
+//! full PAN: the number itself never leaves the detector.
+
+use serde::Serialize;
+
+/// What kind of card data a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Pan,
+    Track1,
+    Track2,
+    MaskedPan,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Pan, Kind::Track1, Kind::Track2, Kind::MaskedPan];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Pan => "pan",
+            Kind::Track1 => "track1",
+            Kind::Track2 => "track2",
+            Kind::MaskedPan => "masked_pan",
+        }
+    }
+
+    /// Card data whose storage PCI DSS forbids or restricts (a masked PAN
+    /// is not: it is evidence of masking).
+    pub fn is_card_data(self) -> bool {
+        !matches!(self, Kind::MaskedPan)
+    }
+}
+
+/// How sure the scanner is that a finding is real card data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn label(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// Track-data details (no field of the track itself is kept).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrackInfo {
+    /// EMV tag 57 form (hex with `D` separator).
+    pub emv_tag57: bool,
+    /// Start and end sentinels present.
+    pub sentinels: bool,
+}
+
+/// One finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    /// Display name of the brand (`VISA`), if known.
+    pub brand: Option<String>,
+    /// At most the first six and last four digits.
+    pub masked: String,
+    pub first6: String,
+    pub last4: String,
+    /// Digits in the PAN (for masked PANs: digits plus mask characters).
+    pub length: u8,
+    /// HMAC-SHA256 of the PAN under the run's key (hex); none for masked.
+    pub fingerprint: Option<String>,
+    /// Display path (PAN-like digit runs in it masked).
+    pub path: String,
+    /// 1-based line (count of b'\n' before the finding, plus one).
+    pub line: u64,
+    /// 1-based byte column within the line.
+    pub column: u64,
+    /// Byte offset of the finding's first byte in the file (or member).
+    pub offset: u64,
+    pub test_pan: bool,
+    pub confidence: Confidence,
+    pub reasons: Vec<String>,
+    /// The encoding the number was read in: ascii, utf-8, utf-16, …
+    pub encoding: &'static str,
+    /// Masked PANs: whether at most BIN + last 4 are shown (PCI DSS 3.4.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliant: Option<bool>,
+    /// Masked PANs: how many digits are shown in the source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revealed_digits: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track: Option<TrackInfo>,
+    /// Structured location (table, column, JSON path, …) when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<serde_json::Map<String, serde_json::Value>>,
+}

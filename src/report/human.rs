@@ -1,0 +1,195 @@
+//! The human format: one line per finding
+//! (`path:line:column: VISA 411111******1111 [pan, high]`), the files that
+//! could not be read, and a short summary with the verdict. With `--quiet`
+//! a clean run prints nothing.
+
+use std::io::{self, Write};
+
+use super::{Report, Verdict};
+use crate::finding::Kind;
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes in binary units.
+pub fn bytes(n: u64) -> String {
+    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < U.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.2} {}", U[i])
+    }
+}
+
+pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
+    let s = &r.summary;
+    if quiet && s.verdict == Verdict::Clean && s.findings == 0 {
+        return Ok(());
+    }
+    for f in r.findings {
+        let brand = f.brand.as_deref().unwrap_or("UNKNOWN");
+        write!(
+            w,
+            "{}:{}:{}: {} {} [{}, {}]",
+            f.path,
+            f.line,
+            f.column,
+            brand,
+            f.masked,
+            f.kind.label(),
+            f.confidence.label()
+        )?;
+        if f.test_pan {
+            write!(w, " test PAN")?;
+        }
+        if f.kind == Kind::MaskedPan {
+            match f.compliant {
+                Some(true) => write!(w, " masked (compliant)")?,
+                _ => write!(
+                    w,
+                    " masked, shows {} digits (more than BIN + last 4)",
+                    f.revealed_digits.unwrap_or(0)
+                )?,
+            }
+        }
+        if let Some(t) = &f.track {
+            if t.emv_tag57 {
+                write!(w, " EMV tag 57")?;
+            }
+        }
+        if f.encoding != "ascii" {
+            write!(w, " ({})", f.encoding)?;
+        }
+        writeln!(w)?;
+    }
+    for k in r.skipped.iter().filter(|k| k.reason.is_error()) {
+        write!(w, "{}: not scanned: {} ({})", k.path, k.reason.describe(), k.detail)?;
+        if let Some(b) = k.bytes_scanned {
+            write!(w, " after {}", bytes(b))?;
+        }
+        writeln!(w)?;
+    }
+    if quiet {
+        return writeln!(w, "pan-scan: {} (exit {})", s.verdict.label(), s.exit_code);
+    }
+    if !r.findings.is_empty() || r.skipped.iter().any(|k| k.reason.is_error()) {
+        writeln!(w)?;
+    }
+    let secs = s.elapsed_ms as f64 / 1000.0;
+    writeln!(
+        w,
+        "scanned    {} files, {} in {:.2} s ({}/s)",
+        thousands(s.files_scanned),
+        bytes(s.bytes_scanned),
+        secs,
+        bytes((s.throughput_mib_s * 1024.0 * 1024.0) as u64)
+    )?;
+    if s.skipped > 0 {
+        let (mut errors, mut scope) = (Vec::new(), Vec::new());
+        for (reason, n) in &s.skipped_by_reason {
+            let r = r.skipped.iter().find(|k| k.reason.label() == *reason);
+            let Some(k) = r else { continue };
+            let item = format!("{} {}", k.reason.describe(), thousands(*n));
+            if k.reason.is_error() {
+                errors.push(item);
+            } else {
+                scope.push(item);
+            }
+        }
+        let mut parts = Vec::new();
+        if !errors.is_empty() {
+            parts.push(format!("not readable: {}", errors.join(", ")));
+        }
+        if !scope.is_empty() {
+            parts.push(format!("out of scope: {}", scope.join(", ")));
+        }
+        writeln!(w, "skipped    {} ({})", thousands(s.skipped), parts.join("; "))?;
+    }
+    let kinds: Vec<String> = s
+        .by_kind
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|(k, n)| format!("{k} {}", thousands(*n)))
+        .collect();
+    if s.findings == 0 {
+        writeln!(w, "findings   none")?;
+    } else {
+        writeln!(w, "findings   {} ({})", thousands(s.findings), kinds.join(", "))?;
+        let brands: Vec<String> =
+            s.by_brand.iter().map(|(b, n)| format!("{b} {}", thousands(*n))).collect();
+        if !brands.is_empty() {
+            writeln!(w, "brands     {}", brands.join(", "))?;
+        }
+        let key = match s.fingerprint_key {
+            "random-per-run" => {
+                "fingerprint key random for this run: set PAN_SCAN_KEY or --key-file to compare runs"
+            }
+            other => other,
+        };
+        writeln!(w, "unique     {} PANs by keyed fingerprint ({key})", thousands(s.unique_pans))?;
+        if s.test_pan_findings > 0 {
+            writeln!(
+                w,
+                "test PANs  {} findings are published test numbers (listed, not counted as card data)",
+                thousands(s.test_pan_findings)
+            )?;
+        }
+        if s.masked_noncompliant > 0 {
+            writeln!(
+                w,
+                "masking    {} masked PANs show more than BIN + last 4 (PCI DSS 3.4.1)",
+                thousands(s.masked_noncompliant)
+            )?;
+        }
+        if s.findings_omitted > 0 {
+            writeln!(
+                w,
+                "omitted    {} findings past --max-findings-per-file (counted above, not listed)",
+                thousands(s.findings_omitted)
+            )?;
+        }
+    }
+    if s.atime_not_preserved > 0 {
+        writeln!(
+            w,
+            "atime      {} files not owned by this user were read without O_NOATIME",
+            thousands(s.atime_not_preserved)
+        )?;
+    }
+    let verdict = match s.verdict {
+        Verdict::Clean => "CLEAN: no card data found, everything read",
+        Verdict::CardDataFound => "CARD DATA FOUND",
+        Verdict::Incomplete if s.interrupted => "INCOMPLETE: interrupted before the end",
+        Verdict::Incomplete => "INCOMPLETE: no card data found, but some files could not be read",
+    };
+    writeln!(w, "verdict    {verdict} (exit {})", s.exit_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.50 KiB");
+    }
+}

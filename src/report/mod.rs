@@ -1,0 +1,217 @@
+//! Report sinks. Every format is a view of one [`Report`]: the findings in
+//! their deterministic order, the coverage records, and the [`Summary`]
+//! with the verdict and the exit code. `human` is for a person at a shell,
+//! `jsonl` for machines (its record types are documented in `jsonl.rs` and
+//! the README).
+
+pub mod human;
+pub mod jsonl;
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::coverage::Skipped;
+use crate::finding::{Confidence, Finding, Kind};
+use crate::fingerprint::KeySource;
+use crate::scan::{Outcome, Stats};
+
+/// Exit codes (documented in `--help` and the README).
+pub mod exit {
+    /// Nothing found and everything read.
+    pub const CLEAN: i32 = 0;
+    /// Card data found: a PAN or track data that is not a known test PAN.
+    pub const FOUND: i32 = 1;
+    /// Usage or fatal error.
+    pub const ERROR: i32 = 2;
+    /// Nothing found, but some files could not be read.
+    pub const INCOMPLETE: i32 = 3;
+    /// Interrupted by SIGINT.
+    pub const SIGINT: i32 = 130;
+    /// Interrupted by SIGTERM.
+    pub const SIGTERM: i32 = 143;
+}
+
+/// The run's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    #[serde(rename = "clean")]
+    Clean,
+    #[serde(rename = "card-data-found")]
+    CardDataFound,
+    #[serde(rename = "incomplete")]
+    Incomplete,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Clean => "clean",
+            Verdict::CardDataFound => "card-data-found",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+}
+
+/// The totals every format ends with.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub verdict: Verdict,
+    pub exit_code: i32,
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    /// Coverage records (files, directories or streams not fully scanned).
+    pub skipped: u64,
+    pub skipped_by_reason: BTreeMap<&'static str, u64>,
+    /// Skips that mean data may have been missed (errors, not scope).
+    pub incomplete: u64,
+    /// All findings, listed or omitted by the per-file limit.
+    pub findings: u64,
+    pub by_kind: BTreeMap<&'static str, u64>,
+    pub by_brand: BTreeMap<String, u64>,
+    pub by_confidence: BTreeMap<&'static str, u64>,
+    /// PANs and tracks that are not known test PANs.
+    pub card_data_findings: u64,
+    /// Findings whose number is a published test PAN.
+    pub test_pan_findings: u64,
+    /// Masked PANs that show more than BIN + last four.
+    pub masked_noncompliant: u64,
+    /// Distinct PANs by keyed fingerprint (listed findings only).
+    pub unique_pans: u64,
+    pub findings_omitted: u64,
+    pub atime_not_preserved: u64,
+    pub filter_rejections: BTreeMap<&'static str, u64>,
+    /// Where the fingerprint key came from: `random-per-run`,
+    /// `env:PAN_SCAN_KEY` or `key-file`.
+    pub fingerprint_key: &'static str,
+    pub interrupted: bool,
+    pub elapsed_ms: u64,
+    pub throughput_mib_s: f64,
+    pub version: &'static str,
+    pub rules_version: String,
+    pub rules_sha256: String,
+}
+
+/// Everything a sink needs.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub skipped: &'a [Skipped],
+    pub summary: Summary,
+}
+
+impl Summary {
+    /// Computes the summary, verdict and exit code of an outcome.
+    pub fn of(o: &Outcome, key: &KeySource, signal_exit: Option<i32>) -> Summary {
+        let rules = crate::rules::get();
+        let Stats {
+            files_scanned,
+            bytes_scanned,
+            atime_not_preserved,
+            findings_omitted,
+            card_data_omitted,
+            ref filter_rejections,
+        } = o.stats;
+        let mut by_kind = BTreeMap::new();
+        let mut by_brand = BTreeMap::new();
+        let mut by_confidence = BTreeMap::new();
+        for k in Kind::ALL {
+            by_kind.insert(k.label(), 0);
+        }
+        for c in [Confidence::Low, Confidence::Medium, Confidence::High] {
+            by_confidence.insert(c.label(), 0);
+        }
+        let mut card = card_data_omitted;
+        let mut test = 0;
+        let mut noncompliant = 0;
+        let mut unique = std::collections::HashSet::new();
+        for f in &o.findings {
+            *by_kind.entry(f.kind.label()).or_insert(0) += 1;
+            *by_confidence.entry(f.confidence.label()).or_insert(0) += 1;
+            if let Some(b) = &f.brand {
+                *by_brand.entry(b.clone()).or_insert(0) += 1;
+            }
+            if f.test_pan {
+                test += 1;
+            } else if f.kind.is_card_data() {
+                card += 1;
+            }
+            if f.compliant == Some(false) {
+                noncompliant += 1;
+            }
+            if let Some(fp) = &f.fingerprint {
+                unique.insert(fp.as_str());
+            }
+        }
+        let mut skipped_by_reason = BTreeMap::new();
+        let mut incomplete = 0;
+        for s in &o.skipped {
+            *skipped_by_reason.entry(s.reason.label()).or_insert(0) += 1;
+            if s.reason.is_error() {
+                incomplete += 1;
+            }
+        }
+        let verdict = if card > 0 {
+            Verdict::CardDataFound
+        } else if incomplete > 0 || o.interrupted {
+            Verdict::Incomplete
+        } else {
+            Verdict::Clean
+        };
+        let exit_code = match (signal_exit, verdict) {
+            (Some(code), _) => code,
+            (None, Verdict::CardDataFound) => exit::FOUND,
+            (None, Verdict::Incomplete) => exit::INCOMPLETE,
+            (None, Verdict::Clean) => exit::CLEAN,
+        };
+        let secs = o.elapsed.as_secs_f64();
+        Summary {
+            verdict,
+            exit_code,
+            files_scanned,
+            bytes_scanned,
+            skipped: o.skipped.len() as u64,
+            skipped_by_reason,
+            incomplete,
+            findings: o.findings.len() as u64 + findings_omitted,
+            by_kind,
+            by_brand,
+            by_confidence,
+            card_data_findings: card,
+            test_pan_findings: test,
+            masked_noncompliant: noncompliant,
+            unique_pans: unique.len() as u64,
+            findings_omitted,
+            atime_not_preserved,
+            filter_rejections: filter_rejections.clone(),
+            fingerprint_key: key.label(),
+            interrupted: o.interrupted,
+            elapsed_ms: o.elapsed.as_millis() as u64,
+            throughput_mib_s: if secs > 0.0 {
+                (bytes_scanned as f64 / (1024.0 * 1024.0) / secs * 10.0).round() / 10.0
+            } else {
+                0.0
+            },
+            version: env!("CARGO_PKG_VERSION"),
+            rules_version: rules.version.clone(),
+            rules_sha256: rules.digest.clone(),
+        }
+    }
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per finding and a summary, for people.
+    Human,
+    /// One JSON object per line: findings, skipped, then a summary.
+    Jsonl,
+}
+
+/// Writes a report in a format.
+pub fn write(fmt: Format, r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
+    match fmt {
+        Format::Human => human::write(r, quiet, w),
+        Format::Jsonl => jsonl::write(r, w),
+    }
+}
