@@ -38,6 +38,8 @@ files. Every pool line is checked when it is made; --check re-reads the whole co
 verifies all of it (about 10 s per 100 MiB).
 """
 import argparse
+import collections
+import concurrent.futures
 import json
 import os
 import random
@@ -1168,7 +1170,17 @@ def allocate(specs, S, seed):
 CHUNK_LINES = 1 << 16
 
 
-def write_text(path, spec, pools, seed, out_rows):
+def write_file(path, data):
+    try:
+        f = open(path, "wb")
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        f = open(path, "wb")
+    with f:
+        f.write(data)
+
+
+def write_text(path, spec, pools, seed, out_rows, emit=write_file):
     r = FastRandom("%s/file/%s" % (seed, spec.rel))
     g = Noise(r)
     maker = TEXT_CLASSES[spec.cls][0]
@@ -1189,6 +1201,13 @@ def write_text(path, spec, pools, seed, out_rows):
     hlines = header.count("\n")
     for i, (form, kind, brand, pan) in zip(idx, spec.items):
         out_rows.append((spec.rel, hlines + i + 1, kind, brand, form))
+    if n <= CHUNK_LINES and spec.size < MiB:
+        chunk = r.choices(pool, k=n)
+        for i in idx:
+            chunk[i] = planted[i]
+        emit(path, hb + b"".join(chunk) + fb)
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(hb)
         pi = 0
@@ -1211,6 +1230,7 @@ def write_utf16(path, spec, pool, avg, r, g, out_rows):
         line, s, e = planted_line(winrep_line, g, item_text(r, form, pan), form, pan)
         lines[i] = (line + "\r\n").encode("utf-16-le")
         out_rows.append((spec.rel, i + 1, kind, brand, form))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(b"\xff\xfe")
         f.write(b"".join(lines))
@@ -1340,7 +1360,49 @@ def classify(t, s, e):
     return "pan"
 
 
-def check_corpus(outdir, log=print):
+def scan_file(full):
+    """Every candidate in one file: returns (size, {line: [(what, text)]}, errors), where
+    what is pan/track1/track2/masked_pan or "forbidden" (a noise-rule violation)."""
+    with open(full, "rb") as f:
+        data = f.read()
+    errors = []
+    if data[:2] == b"\xff\xfe":
+        text = data[2:].decode("utf-16-le")
+        if any((ord(c) & 0xFF) == 0x0A or (ord(c) >> 8) == 0x0A for c in set(text) if c != "\n"):
+            errors.append("UTF-16 text has a code unit with a 0x0A byte")
+        forbid = FORBID_TEXT_RE
+    else:
+        try:
+            text = data.decode("utf-8")
+            forbid = FORBID_TEXT_RE
+            if "\x00" in text:
+                raise UnicodeDecodeError("utf-8", b"", 0, 1, "NUL")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+            forbid = FORBID_BIN_RE
+    t = text.translate(NORM) if forbid is FORBID_TEXT_RE else text
+    hits = []
+    for st, e, d in luhn_candidates(t):
+        hits.append((st, classify(t, st, e), d))
+    for m in MASKED_RE.finditer(t):
+        hits.append((m.start(), "masked_pan", m.group()))
+    for m in forbid.finditer(t):
+        hits.append((m.start(), "forbidden", m.group()))
+    hits.sort()
+    per_line = {}
+    pos, line = 0, 1
+    for p, what, d in hits:
+        line += t.count("\n", pos, p)
+        pos = p
+        per_line.setdefault(line, []).append((what, d))
+    return len(data), per_line, errors
+
+
+def _scan_batch(paths):
+    return [(p, scan_file(p)) for p in paths]
+
+
+def check_corpus(outdir, log=print, jobs=None):
     """Re-read every file and verify that the card data in it is exactly planted.tsv."""
     t0 = time.time()
     planted = {}
@@ -1351,73 +1413,53 @@ def check_corpus(outdir, log=print):
             if key in planted:
                 raise SystemExit("check: two planted items on %s:%s" % key)
             planted[key] = kind
-    seen = {}
-    errors = []
-    nbytes = nfiles = 0
+    files = []
     for root, dnames, fnames in os.walk(outdir):
-        dnames.sort()
-        for fn in sorted(fnames):
+        for fn in fnames:
             full = os.path.join(root, fn)
             rel = os.path.relpath(full, outdir).replace(os.sep, "/")
-            if rel in META_FILES or rel == INCOMPLETE:
-                continue
-            with open(full, "rb") as f:
-                data = f.read()
-            nfiles += 1
-            nbytes += len(data)
-            if data[:2] == b"\xff\xfe":
-                text = data[2:].decode("utf-16-le")
-                if any((ord(c) & 0xFF) == 0x0A or (ord(c) >> 8) == 0x0A for c in set(text) if c != "\n"):
-                    errors.append("%s: UTF-16 text has a code unit with a 0x0A byte" % rel)
-                forbid = FORBID_TEXT_RE
-            else:
-                try:
-                    text = data.decode("utf-8")
-                    forbid = FORBID_TEXT_RE
-                    if "\x00" in text:
-                        raise UnicodeDecodeError("utf-8", b"", 0, 1, "NUL")
-                except UnicodeDecodeError:
-                    text = data.decode("latin-1")
-                    forbid = FORBID_BIN_RE
-            t = text.translate(NORM) if forbid is FORBID_TEXT_RE else text
-            pos, line = 0, 1
-
-            def line_of(p):
-                nonlocal pos, line
-                line += t.count("\n", pos, p)
-                pos = p
-                return line
-
-            hits = []  # (pos, what)
-            for s, e, d in luhn_candidates(t):
-                hits.append((s, classify(t, s, e), d))
-            for m in MASKED_RE.finditer(t):
-                hits.append((m.start(), "masked_pan", m.group()))
-            for m in forbid.finditer(t):
-                hits.append((m.start(), "forbidden", m.group()))
-            hits.sort()
-            per_line = {}
-            for p, what, d in hits:
-                per_line.setdefault(line_of(p), []).append((what, d))
-            for ln, lst in per_line.items():
-                key = (rel, ln)
-                kind = planted.get(key)
-                kinds = {w for w, _ in lst if w != "forbidden"}
-                if kind is None:
-                    errors.append("%s:%d: unplanted %s" % (rel, ln, ", ".join("%s %r" % x for x in lst[:3])))
-                    continue
-                if kind not in kinds:
-                    errors.append("%s:%d: planted %s, found %s" % (rel, ln, kind, sorted(kinds)))
-                if kinds - {kind}:
-                    errors.append("%s:%d: extra %s" % (rel, ln, sorted(kinds - {kind})))
-                seen[key] = kind
-    for key, kind in planted.items():
+            if rel not in META_FILES and rel != INCOMPLETE:
+                files.append((os.path.getsize(full), full, rel))
+    files.sort(reverse=True)  # big files first, for load balance
+    rel_of = {full: rel for _, full, rel in files}
+    batches, cur, cur_size = [], [], 0
+    for size, full, _ in files:
+        cur.append(full)
+        cur_size += size
+        if cur_size >= 4 * MiB:
+            batches.append(cur)
+            cur, cur_size = [], 0
+    if cur:
+        batches.append(cur)
+    seen = {}
+    errors = []
+    nbytes = 0
+    jobs = jobs or os.cpu_count() or 1
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as ex:
+        for batch in ex.map(_scan_batch, batches):
+            for full, (size, per_line, errs) in batch:
+                rel = rel_of[full]
+                nbytes += size
+                errors.extend("%s: %s" % (rel, e) for e in errs)
+                for ln, lst in per_line.items():
+                    key = (rel, ln)
+                    kind = planted.get(key)
+                    kinds = {w for w, _ in lst if w != "forbidden"}
+                    if kind is None:
+                        errors.append("%s:%d: unplanted %s" % (rel, ln, ", ".join("%s %r" % x for x in lst[:3])))
+                        continue
+                    if kind not in kinds:
+                        errors.append("%s:%d: planted %s, found %s" % (rel, ln, kind, sorted(kinds)))
+                    if kinds - {kind}:
+                        errors.append("%s:%d: extra %s" % (rel, ln, sorted(kinds - {kind})))
+                    seen[key] = kind
+    for key, kind in sorted(planted.items()):
         if key not in seen:
             errors.append("%s:%d: planted %s not found" % (key[0], key[1], kind))
     for e in errors[:30]:
         log("check: " + e)
     log("check: %d files, %.1f MiB, %d planted, %d found, %d errors, %.1f s" % (
-        nfiles, nbytes / MiB, len(planted), len(seen), len(errors), time.time() - t0))
+        len(files), nbytes / MiB, len(planted), len(seen), len(errors), time.time() - t0))
     return not errors
 
 
@@ -1456,8 +1498,9 @@ def generate(outdir, size, seed, size_arg, log):
     counts = allocate(specs, size, seed)
     pool_n = min(8000, max(1500, size // (64 << 10)))
     pools = {}
+    small = {"sql": pool_n // 8, "env": 200, "utf16": 1000, "code": 3000, "yaml": 3000, "json": 3000, "jplog": 3000}
     for cls, (maker, _) in TEXT_CLASSES.items():
-        n = pool_n // 8 if cls == "sql" else pool_n
+        n = min(pool_n, small.get(cls, pool_n))
         if cls == "utf16":
             pools[cls] = build_pool(maker, n, seed, cls, "utf-16-le", "\r\n")
         else:
@@ -1466,25 +1509,33 @@ def generate(outdir, size, seed, size_arg, log):
     log("mkcorpus: %d files planned, %d items to plant, pools ready in %.1f s" % (len(specs), sum(counts.values()), time.time() - t0))
     open(os.path.join(outdir, INCOMPLETE), "w").close()
     rows = []
-    made = set()
     done = 0
     last = time.time()
-    for spec in specs:
-        path = os.path.join(outdir, *spec.rel.split("/"))
-        d = os.path.dirname(path)
-        if d not in made:
-            os.makedirs(d, exist_ok=True)
-            made.add(d)
-        if spec.cls == "random":
-            write_random(path, spec, seed)
-        elif spec.cls == "dbpage":
-            write_dbpage(path, spec, seed, rows)
-        else:
-            write_text(path, spec, pools, seed, rows)
-        done += spec.size
-        if time.time() - last > 5:
-            last = time.time()
-            log("mkcorpus: %3.0f%% (%.0f s)" % (100.0 * done / max(1, size), last - t0))
+    # small files are handed to writer threads: creating files is slow on some file
+    # systems and open()/write() release the GIL
+    pending = collections.deque()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        def emit(path, data):
+            while len(pending) > 512:
+                pending.popleft().result()
+            pending.append(pool.submit(write_file, path, data))
+
+        for spec in specs:
+            path = os.path.join(outdir, *spec.rel.split("/"))
+            if spec.cls == "random":
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                write_random(path, spec, seed)
+            elif spec.cls == "dbpage":
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                write_dbpage(path, spec, seed, rows)
+            else:
+                write_text(path, spec, pools, seed, rows, emit)
+            done += spec.size
+            if time.time() - last > 5:
+                last = time.time()
+                log("mkcorpus: %3.0f%% (%.0f s)" % (100.0 * done / max(1, size), last - t0))
+        while pending:
+            pending.popleft().result()
     rows.sort(key=lambda x: (x[0], x[1]))
     with open(os.path.join(outdir, "planted.tsv"), "w", encoding="utf-8", newline="\n") as f:
         for row in rows:

@@ -96,7 +96,11 @@ impl Args {
     pub fn config(&self) -> Result<Config> {
         let mut roots = Vec::new();
         let mut stdin = false;
-        let paths = if self.paths.is_empty() { vec![PathBuf::from(".")] } else { self.paths.clone() };
+        let paths = if self.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            self.paths.clone()
+        };
         for p in paths {
             if p.as_os_str() == "-" {
                 stdin = true;
@@ -149,7 +153,11 @@ pub fn main_exit() -> i32 {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::ERROR } else { exit::CLEAN };
+            return if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::CLEAN
+            };
         }
     };
     match run(&args) {
@@ -175,7 +183,11 @@ fn run(args: &Args) -> Result<i32> {
     progress.finish();
     let summary = Summary::of(&outcome, &key, None);
     let code = summary.exit_code;
-    let report = Report { findings: &outcome.findings, skipped: &outcome.skipped, summary };
+    let report = Report {
+        findings: &outcome.findings,
+        skipped: &outcome.skipped,
+        summary,
+    };
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let res = report::write(args.format, &report, args.quiet, &mut w).and_then(|_| w.flush());

@@ -70,12 +70,24 @@ impl Matcher {
             let mut add = |b: Vec<u8>, form: Form| {
                 if !b.is_empty() {
                     bytes.push(b);
-                    pats.push(Pat { word, positive, form, short, ascii });
+                    pats.push(Pat {
+                        word,
+                        positive,
+                        form,
+                        short,
+                        ascii,
+                    });
                 }
             };
             add(w.as_bytes().to_vec(), Form::Utf8);
-            add(w.encode_utf16().flat_map(|u| u.to_le_bytes()).collect(), Form::Utf16Le);
-            add(w.encode_utf16().flat_map(|u| u.to_be_bytes()).collect(), Form::Utf16Be);
+            add(
+                w.encode_utf16().flat_map(|u| u.to_le_bytes()).collect(),
+                Form::Utf16Le,
+            );
+            add(
+                w.encode_utf16().flat_map(|u| u.to_be_bytes()).collect(),
+                Form::Utf16Be,
+            );
             if !ascii {
                 for enc in [encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP] {
                     let (b, _, bad) = enc.encode(w);
@@ -108,13 +120,7 @@ impl Matcher {
     /// Examines `src[win_start..win_end]` around a candidate at
     /// `src[start..end]`; `text` is the candidate's neighbourhood as the
     /// tokenizer saw it (ASCII or projected), searched for an expiry date.
-    pub fn examine(
-        &self,
-        src: &[u8],
-        start: usize,
-        end: usize,
-        text: &[u8],
-    ) -> Context {
+    pub fn examine(&self, src: &[u8], start: usize, end: usize, text: &[u8]) -> Context {
         let ws = start.saturating_sub(self.window);
         let we = (end + self.window).min(src.len());
         let hay = &src[ws..we];
@@ -160,9 +166,7 @@ impl Matcher {
 /// either. Digits, `_`, `-`, `=` and the like are fine neighbours.
 fn boundary_ok(src: &[u8], ms: usize, me: usize, form: Form, short: bool) -> bool {
     let (prev, next) = match form {
-        Form::Utf8 | Form::Legacy => {
-            (ms.checked_sub(1).map(|i| src[i]), src.get(me).copied())
-        }
+        Form::Utf8 | Form::Legacy => (ms.checked_sub(1).map(|i| src[i]), src.get(me).copied()),
         // "c\0c\0": the previous unit's low byte is 2 back.
         Form::Utf16Le => (ms.checked_sub(2).map(|i| src[i]), src.get(me).copied()),
         // "\0c\0c": the previous unit's low byte is just before.
@@ -189,7 +193,10 @@ mod tests {
 
     #[test]
     fn words_in_every_encoding() {
-        assert_eq!(ctx("Card: 4111111111111111").positive.as_deref(), Some("card"));
+        assert_eq!(
+            ctx("Card: 4111111111111111").positive.as_deref(),
+            Some("card")
+        );
         assert_eq!(
             ctx("カード番号 4111111111111111").positive.as_deref(),
             Some("カード番号")
@@ -197,7 +204,10 @@ mod tests {
         let m = matcher();
         let s = "card 4111111111111111";
         let le: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-        assert_eq!(m.examine(&le, 10, 42, b"").positive.as_deref(), Some("card"));
+        assert_eq!(
+            m.examine(&le, 10, 42, b"").positive.as_deref(),
+            Some("card")
+        );
         let (sj, _, _) = encoding_rs::SHIFT_JIS.encode("カード番号 4111111111111111");
         let at = sj.len() - 16;
         assert!(m.examine(&sj, at, sj.len(), b"").positive.is_some());

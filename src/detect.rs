@@ -110,7 +110,11 @@ pub struct Detector {
 impl Detector {
     pub fn new(fp: Fingerprinter) -> Detector {
         let rules = rules::get();
-        Detector { rules, ctx: Matcher::new(&rules.context), fp }
+        Detector {
+            rules,
+            ctx: Matcher::new(&rules.context),
+            fp,
+        }
     }
 
     pub fn rules(&self) -> &'static Rules {
@@ -123,13 +127,7 @@ impl Detector {
 
     /// Scans `buf`, appending hits owned by `r` to `out`. Returns the line
     /// statistics of `buf[r.scan_start..r.emit_end]`.
-    pub fn scan(
-        &self,
-        buf: &[u8],
-        r: Region,
-        s: &mut Scratch,
-        out: &mut Vec<Hit>,
-    ) -> LineStats {
+    pub fn scan(&self, buf: &[u8], r: Region, s: &mut Scratch, out: &mut Vec<Hit>) -> LineStats {
         s.trig.clear();
         let mut trig = std::mem::take(&mut s.trig);
         let stats = kernel::scan(&buf[r.scan_start..], r.emit_end - r.scan_start, &mut trig);
@@ -177,7 +175,11 @@ impl Detector {
         if (tok.start > 0 && high(buf.get(tok.start - 1))) || high(buf.get(tok.end)) {
             return self.on_projected(buf, p, resume, r, s, out, Encoding::Utf8);
         }
-        let text = Text { t: buf, map: None, enc: Encoding::Ascii };
+        let text = Text {
+            t: buf,
+            map: None,
+            enc: Encoding::Ascii,
+        };
         self.analyze(&text, buf, p, resume, tok, r, s, out)
     }
 
@@ -250,7 +252,11 @@ impl Detector {
         if !proj.text.get(k).is_some_and(u8::is_ascii_digit) {
             return proj.map.get(k + 1).map_or(buf.len(), |&m| m as usize);
         }
-        let text = Text { t: &proj.text, map: Some(&proj.map), enc };
+        let text = Text {
+            t: &proj.text,
+            map: Some(&proj.map),
+            enc,
+        };
         let tok = token::tokenize(&proj.text, k, 0, proj.text.len(), true);
         self.analyze(&text, buf, k, 0, tok, r, s, out)
     }
@@ -287,9 +293,16 @@ impl Detector {
         }
         token::windows(&tok, &mut s.wins);
         s.cands.clear();
+        let mut cells = Vec::with_capacity(24);
         for w in &s.wins {
-            let Some(digits) = Digits::collect(&t[w.start..w.end]) else { continue };
-            let Some(brand) = self.rules.brand_of(digits.as_bytes()) else { continue };
+            cells.clear();
+            token::cells(t, &tok, w, &mut cells);
+            let Some(digits) = Digits::collect(&cells) else {
+                continue;
+            };
+            let Some(brand) = self.rules.brand_of(digits.as_bytes()) else {
+                continue;
+            };
             if !digits.luhn() {
                 continue;
             }
@@ -299,7 +312,13 @@ impl Detector {
                 None
             };
             let test = self.rules.is_test_pan(digits.as_bytes());
-            s.cands.push(Cand { win: *w, digits, brand, track, test });
+            s.cands.push(Cand {
+                win: *w,
+                digits,
+                brand,
+                track,
+                test,
+            });
         }
         // EMV tag 57 in a hex dump: the digits before `D` also hold the tag
         // and length bytes, so try the suffixes of a long run.
@@ -310,7 +329,9 @@ impl Detector {
                     if len == g.len() {
                         continue; // already a window
                     }
-                    let Some(d) = Digits::collect(&t[st..g.end]) else { continue };
+                    let Some(d) = Digits::collect(&t[st..g.end]) else {
+                        continue;
+                    };
                     let Some(brand) = self.rules.brand_of(d.as_bytes()) else {
                         continue;
                     };
@@ -318,9 +339,21 @@ impl Detector {
                         continue;
                     }
                     if let Some(tr) = track::around_pan(t, st, g.end) {
-                        let win = Window { first: 0, last: 0, start: st, end: g.end, cells: len };
+                        let win = Window {
+                            first: 0,
+                            last: 0,
+                            start: st,
+                            end: g.end,
+                            cells: len,
+                        };
                         let test = self.rules.is_test_pan(d.as_bytes());
-                        s.cands.push(Cand { win, digits: d, brand, track: Some(tr), test });
+                        s.cands.push(Cand {
+                            win,
+                            digits: d,
+                            brand,
+                            track: Some(tr),
+                            test,
+                        });
                         break;
                     }
                 }
@@ -354,7 +387,13 @@ impl Detector {
             keep.push((c, ctx));
         }
         // Longest first (tracks before bare PANs), then leftmost; no overlap.
-        keep.sort_by_key(|(c, _)| (c.track.is_none(), std::cmp::Reverse(c.win.cells), c.win.start));
+        keep.sort_by_key(|(c, _)| {
+            (
+                c.track.is_none(),
+                std::cmp::Reverse(c.win.cells),
+                c.win.start,
+            )
+        });
         let mut taken: Vec<(usize, usize)> = Vec::new();
         for (c, ctx) in keep {
             let (a, b) = match c.track {
@@ -442,13 +481,23 @@ impl Detector {
         let mut confidence = self.score(ctx, &mut reasons, base);
         let (kind, track) = match c.track {
             Some(tr) => {
-                reasons.push(if tr.emv { "emv_tag57".into() } else { "track_format".into() });
+                reasons.push(if tr.emv {
+                    "emv_tag57".into()
+                } else {
+                    "track_format".into()
+                });
                 confidence = Confidence::High;
                 let kind = match tr.kind {
                     TrackKind::Track1 => Kind::Track1,
                     TrackKind::Track2 => Kind::Track2,
                 };
-                (kind, Some(TrackInfo { emv_tag57: tr.emv, sentinels: tr.sentinels }))
+                (
+                    kind,
+                    Some(TrackInfo {
+                        emv_tag57: tr.emv,
+                        sentinels: tr.sentinels,
+                    }),
+                )
             }
             None => (Kind::Pan, None),
         };
@@ -478,7 +527,14 @@ impl Detector {
             reasons.push(format!("iin:{}", self.rules.brands[b].id));
         }
         let compliant = m.compliant();
-        reasons.push(if compliant { "masking_compliant" } else { "reveals_more_than_bin_and_last4" }.into());
+        reasons.push(
+            if compliant {
+                "masking_compliant"
+            } else {
+                "reveals_more_than_bin_and_last4"
+            }
+            .into(),
+        );
         let ss = text.src(m.start);
         let se = text.src(m.end);
         let ctx = self.context(text, src, ss, se, m.start, m.end);

@@ -62,8 +62,8 @@ impl Fingerprinter {
     /// The key from `--key-file`, else `PAN_SCAN_KEY`, else random.
     pub fn from_config(key_file: Option<&Path>) -> Result<Fingerprinter> {
         if let Some(p) = key_file {
-            let mut key = std::fs::read(p)
-                .with_context(|| format!("reading key file {}", p.display()))?;
+            let mut key =
+                std::fs::read(p).with_context(|| format!("reading key file {}", p.display()))?;
             while key.last().is_some_and(|b| b.is_ascii_whitespace()) {
                 key.pop();
             }

@@ -70,10 +70,8 @@ pub fn scan(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats {
 /// uses the last one. For tests and benchmarks.
 #[doc(hidden)]
 pub fn implementations() -> Vec<(&'static str, ScanFn)> {
-    let mut v: Vec<(&'static str, ScanFn)> = vec![
-        ("reference", scan_reference),
-        ("portable", scan_portable),
-    ];
+    let mut v: Vec<(&'static str, ScanFn)> =
+        vec![("reference", scan_reference), ("portable", scan_portable)];
     #[cfg(target_arch = "x86_64")]
     {
         v.push(("sse2", scan_sse2));
@@ -85,7 +83,11 @@ pub fn implementations() -> Vec<(&'static str, ScanFn)> {
 }
 
 fn check_args(hay: &[u8], count_end: usize) {
-    assert!(count_end <= hay.len(), "count_end {count_end} > len {}", hay.len());
+    assert!(
+        count_end <= hay.len(),
+        "count_end {count_end} > len {}",
+        hay.len()
+    );
     assert!(hay.len() <= u32::MAX as usize, "buffer too large");
 }
 
@@ -117,7 +119,10 @@ pub fn scan_reference(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> L
             kinds |= EUCJP;
         }
         if kinds != 0 {
-            out.push(Trigger { pos: i as u32, kinds });
+            out.push(Trigger {
+                pos: i as u32,
+                kinds,
+            });
         }
     }
     let counted = &hay[..count_end];
@@ -127,64 +132,51 @@ pub fn scan_reference(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> L
     }
 }
 
-/// Masks of one 64-byte block; bit `j` describes byte `j`.
+/// Masks of a run of bytes (a 64-byte block, or the vector after it); bit `j`
+/// describes byte `j`.
 #[derive(Clone, Copy, Default)]
 struct Masks {
     digit: u64,
     zero: u64,
-    newline: u64,
     high: u64, // byte >= 0x80
-    // Starts of one full-width digit character: `EF BC 90..=99`, `82 4F..=58`,
-    // `A3 B0..=B9`. Their lead bytes are >= 0x80, so these are only computed
-    // (and only nonzero) when `high != 0`.
-    fw_char: u64,
-    sjis_char: u64,
-    euc_char: u64,
+    // Starts of one full-width digit character, `[EF BC 90..=99, 82 4F..=58,
+    // A3 B0..=B9]`. Their lead bytes are >= 0x80: only computed if `high != 0`.
+    chars: [u64; 3],
 }
 
-impl Masks {
-    #[inline(always)]
-    fn and(self, valid: u64) -> Masks {
-        Masks {
-            digit: self.digit & valid,
-            zero: self.zero & valid,
-            newline: self.newline & valid,
-            high: self.high & valid,
-            fw_char: self.fw_char & valid,
-            sjis_char: self.sjis_char & valid,
-            euc_char: self.euc_char & valid,
-        }
-    }
-}
-
-/// A block classifier. It reads a block plus the 2 bytes after it, which the
-/// full-width characters need.
+/// A classifier of `WIDTH`-byte vectors; masks come back in the low `WIDTH` bits.
 trait Backend {
-    /// The newline mask of `bytes[..64]` and a mask of the bytes that may start
-    /// a trigger (`digit | high`): all that a block without triggers needs.
+    const WIDTH: usize;
+    /// The newline mask of `v[..WIDTH]`, and the mask of its bytes that may
+    /// start a trigger (`digit | high`): all that a block without triggers needs.
     ///
     /// # Safety
     /// The CPU supports the instructions the backend uses.
-    unsafe fn summary(bytes: &[u8; 66]) -> (u64, u64);
-    /// `digit`, `zero`, `newline` and `high` of `bytes[..64]`.
+    unsafe fn summary(v: &[u8]) -> (u64, u64);
+    /// `(digit, zero, high)` of `v[..WIDTH]`.
     ///
     /// # Safety
     /// As for `summary`.
-    unsafe fn masks(bytes: &[u8; 66]) -> Masks;
-    /// `[fw_char, sjis_char, euc_char]` of `bytes[..64]`.
+    unsafe fn masks(v: &[u8]) -> (u64, u64, u64);
+    /// `Masks::chars` of `v[..WIDTH]`, which looks at `v[..WIDTH + 2]`.
     ///
     /// # Safety
     /// As for `summary`.
-    unsafe fn chars(bytes: &[u8; 66]) -> [u64; 3];
+    unsafe fn chars(v: &[u8]) -> [u64; 3];
 }
 
-/// The buffer as 64-byte blocks, each followed by at least 2 readable bytes:
-/// the last one or two blocks are copied into a zero-padded buffer. (Plain
-/// methods, not closures: all this must inline into the `#[target_feature]`
-/// function that runs the loop.)
+/// A 64-byte block and the 34 bytes after it (look-ahead: one vector and the
+/// 2 bytes its characters need).
+type Window = [u8; 98];
+
+/// `hay` as windows. The last one or two blocks are copied into a buffer
+/// padded with zeros, which need no masking: a NUL is neither a newline nor a
+/// byte that starts a trigger, and every pattern ends with a byte that is not
+/// NUL. (Plain methods, not closures: all this must inline into the
+/// `#[target_feature]` function that runs the loop.)
 struct Blocks<'a> {
     hay: &'a [u8],
-    direct: usize, // blocks read in place: those followed by a whole block
+    direct: usize, // blocks whose window lies in `hay`
     count: usize,
     tail: [u8; 192], // hay[direct * 64..], zero-padded
 }
@@ -197,52 +189,68 @@ impl<'a> Blocks<'a> {
         let mut tail = [0u8; 192];
         tail[..rest.len()].copy_from_slice(rest);
         let count = hay.len().div_ceil(64);
-        Blocks { hay, direct, count, tail }
+        Blocks {
+            hay,
+            direct,
+            count,
+            tail,
+        }
     }
 
-    /// Block `k` (with 2 more bytes) and the mask of its bytes inside `hay`.
     #[inline(always)]
-    fn get(&self, k: usize) -> (&[u8; 66], u64) {
-        if k < self.direct {
-            (self.hay[k * 64..k * 64 + 66].try_into().unwrap(), !0)
+    fn window(&self, k: usize) -> &Window {
+        let (bytes, at) = if k < self.direct {
+            (self.hay, k * 64)
         } else {
-            let at = (k - self.direct) * 64;
-            let left = self.hay.len().saturating_sub(k * 64);
-            let valid = if left >= 64 { !0 } else { (1 << left) - 1 };
-            (self.tail[at..at + 66].try_into().unwrap(), valid)
-        }
+            (&self.tail[..], (k - self.direct) * 64)
+        };
+        bytes[at..at + 98].try_into().unwrap()
     }
+}
 
-    /// `Backend::summary` of block `k < self.count`.
-    ///
-    /// # Safety
-    /// The CPU supports the instructions `B` uses.
-    #[inline(always)]
-    unsafe fn summary<B: Backend>(&self, k: usize) -> (u64, u64) {
-        let (bytes, valid) = self.get(k);
+/// `Backend::summary` of a 64-byte block.
+///
+/// # Safety
+/// The CPU supports the instructions `B` uses.
+#[inline(always)]
+unsafe fn summary<B: Backend>(w: &Window) -> (u64, u64) {
+    let (mut newline, mut start, mut at) = (0, 0, 0);
+    while at < 64 {
         // SAFETY: guaranteed by the caller.
-        let (newline, start) = unsafe { B::summary(bytes) };
-        (newline & valid, start & valid)
+        let (n, s) = unsafe { B::summary(&w[at..]) };
+        (newline, start) = (newline | n << at, start | s << at);
+        at += B::WIDTH;
     }
+    (newline, start)
+}
 
-    /// All masks of block `k`; zero past the end of the buffer.
-    ///
-    /// # Safety
-    /// The CPU supports the instructions `B` uses.
-    #[inline(always)]
-    unsafe fn masks<B: Backend>(&self, k: usize) -> Masks {
-        if k >= self.count {
-            return Masks::default();
-        }
-        let (bytes, valid) = self.get(k);
+/// The masks of `bytes[..len]` (`len` is 64 or `B::WIDTH`); `chars` only if
+/// `want_chars`.
+///
+/// # Safety
+/// The CPU supports the instructions `B` uses.
+#[inline(always)]
+unsafe fn masks<B: Backend>(bytes: &[u8], len: usize, want_chars: bool) -> Masks {
+    let mut m = Masks::default();
+    let mut at = 0;
+    while at < len {
         // SAFETY: guaranteed by the caller.
-        let mut m = unsafe { B::masks(bytes) };
-        if m.high & valid != 0 {
+        let (d, z, h) = unsafe { B::masks(&bytes[at..]) };
+        (m.digit, m.zero, m.high) = (m.digit | d << at, m.zero | z << at, m.high | h << at);
+        at += B::WIDTH;
+    }
+    if want_chars && m.high != 0 {
+        at = 0;
+        while at < len {
             // SAFETY: as above.
-            [m.fw_char, m.sjis_char, m.euc_char] = unsafe { B::chars(bytes) };
+            let c = unsafe { B::chars(&bytes[at..]) };
+            for (m, c) in m.chars.iter_mut().zip(c) {
+                *m |= c << at;
+            }
+            at += B::WIDTH;
         }
-        m.and(valid)
     }
+    m
 }
 
 /// Bit `i` of the result is bit `i + n` of the 128-bit value `next:cur` (0 < n < 64).
@@ -276,37 +284,52 @@ fn digit_triggers(cur: &Masks, next: &Masks, prev: &Masks) -> (u64, u64) {
 /// FULLWIDTH, SJIS and EUCJP trigger masks of the block `cur`: a character
 /// followed by another and not preceded by one.
 #[inline(always)]
-fn high_triggers(cur: &Masks, next: &Masks, prev: &Masks) -> [u64; 3] {
-    let pair = |c: u64, cn: u64, cp: u64, n: u32| c & ahead(c, cn, n) & !behind(c, cp, n);
-    [
-        pair(cur.fw_char, next.fw_char, prev.fw_char, 3),
-        pair(cur.sjis_char, next.sjis_char, prev.sjis_char, 2),
-        pair(cur.euc_char, next.euc_char, prev.euc_char, 2),
-    ]
+fn char_triggers(cur: &Masks, next: &Masks, prev: &Masks) -> [u64; 3] {
+    let mut t = [0; 3];
+    for (i, n) in [3, 2, 2].into_iter().enumerate() {
+        let (c, cn, cp) = (cur.chars[i], next.chars[i], prev.chars[i]);
+        t[i] = c & ahead(c, cn, n) & !behind(c, cp, n);
+    }
+    t
 }
 
-/// Appends a trigger for every set bit of `ascii | wide | high[..]`.
+/// Appends a trigger for every set bit of `ascii | wide | chars[..]`.
 #[inline(always)]
-fn emit(out: &mut Vec<Trigger>, base: usize, ascii: u64, wide: u64, high: [u64; 3]) {
-    let [fw, sjis, euc] = high;
+fn emit(out: &mut Vec<Trigger>, base: usize, ascii: u64, wide: u64, chars: [u64; 3]) {
+    let [fw, sjis, euc] = chars;
     let any = ascii | wide | fw | sjis | euc;
-    let trigger = |bits: u64| {
-        let j = bits.trailing_zeros() & 63; // 64 (no bit) gives an unused entry
-        let kinds = if any == ascii {
-            ASCII
-        } else {
+    if any == ascii {
+        push_bits(out, base, any, |_| ASCII); // the common case
+    } else {
+        push_bits(out, base, any, |j| {
             let kind = |mask: u64, kind: u8| ((mask >> j) & 1) as u8 * kind;
-            kind(ascii, ASCII) | kind(wide, WIDE) | kind(fw, FULLWIDTH) | kind(sjis, SJIS) | kind(euc, EUCJP)
-        };
-        Trigger { pos: (base + j as usize) as u32, kinds }
+            kind(ascii, ASCII)
+                | kind(wide, WIDE)
+                | kind(fw, FULLWIDTH)
+                | kind(sjis, SJIS)
+                | kind(euc, EUCJP)
+        });
+    }
+}
+
+/// Appends a trigger at `base + j` for every set bit `j` of `bits`.
+#[inline(always)]
+fn push_bits(out: &mut Vec<Trigger>, base: usize, bits: u64, kinds: impl Fn(u32) -> u8) {
+    let trigger = |bits: u64| {
+        let j = bits.trailing_zeros() & 63; // 64 (no bit left): an unused slot
+        let pos = (base as u32).wrapping_add(j);
+        Trigger {
+            pos,
+            kinds: kinds(j),
+        }
     };
     out.reserve(64);
     let len = out.len();
     let spare = &mut out.spare_capacity_mut()[..64];
     // The first four slots are written unconditionally: a data-dependent loop
     // exit would cost a branch miss in most blocks of digit-rich text.
-    let n = any.count_ones() as usize;
-    let mut bits = any;
+    let n = bits.count_ones() as usize;
+    let mut bits = bits;
     for slot in &mut spare[..4] {
         slot.write(trigger(bits));
         bits &= bits.wrapping_sub(1);
@@ -319,8 +342,7 @@ fn emit(out: &mut Vec<Trigger>, base: usize, ascii: u64, wide: u64, high: [u64; 
     unsafe { out.set_len(len + n) };
 }
 
-/// The block loop shared by all fast paths: block `k` is resolved once block
-/// `k + 1` is classified.
+/// The block loop shared by all fast paths.
 ///
 /// # Safety
 /// The CPU supports the instructions `B` uses.
@@ -333,45 +355,44 @@ unsafe fn scan_blocks<B: Backend>(
     check_args(hay, count_end);
     let blocks = Blocks::new(hay);
     let (mut newlines, mut last_nl_mask, mut last_nl_base) = (0u64, 0u64, 0usize);
-    // Full masks are only computed around blocks that may hold a trigger.
-    // `next` holds those of block `next_k`, computed as look-ahead; `prev` those
-    // of block `prev_k`. Look-behind into a block that was not examined uses
-    // zero: a block without digits and bytes >= 0x80 contributes nothing.
+    // Look-behind: the masks of block `prev_k`, the last one examined. A block
+    // that was skipped has no digits and no bytes >= 0x80: zero masks stand for it.
     let (mut prev, mut prev_k) = (Masks::default(), usize::MAX);
-    let (mut next, mut next_k) = (Masks::default(), usize::MAX);
     for k in 0..blocks.count {
         let base = k * 64;
-        // SAFETY (all `blocks` calls): the caller guarantees the CPU supports `B`.
-        let (newline, start) = if next_k == k {
-            (next.newline, next.digit | next.high)
-        } else {
-            unsafe { blocks.summary::<B>(k) }
-        };
-
+        let w = blocks.window(k);
+        // SAFETY (all `summary` and `masks` calls): the caller guarantees the
+        // CPU supports `B`.
+        let (newline, start) = unsafe { summary::<B>(w) };
         let counted = count_end.saturating_sub(base);
-        let nl = newline & if counted >= 64 { !0 } else { (1 << counted) - 1 };
+        let nl = newline
+            & if counted >= 64 {
+                !0
+            } else {
+                (1 << counted) - 1
+            };
         newlines += u64::from(nl.count_ones());
         if nl != 0 {
             (last_nl_mask, last_nl_base) = (nl, base);
         }
-
         if start == 0 {
             continue;
         }
-        let cur = if next_k == k { next } else { unsafe { blocks.masks::<B>(k) } };
-        (next, next_k) = (unsafe { blocks.masks::<B>(k + 1) }, k + 1);
+
+        let cur = unsafe { masks::<B>(w, 64, true) };
+        let next = unsafe { masks::<B>(&w[64..], B::WIDTH, cur.high != 0) };
         if prev_k.wrapping_add(1) != k {
             prev = Masks::default();
         }
-        let (mut ascii, mut wide, mut high) = (0, 0, [0; 3]);
+        let (mut ascii, mut wide, mut chars) = (0, 0, [0; 3]);
         if cur.digit != 0 {
             (ascii, wide) = digit_triggers(&cur, &next, &prev);
         }
         if cur.high != 0 {
-            high = high_triggers(&cur, &next, &prev);
+            chars = char_triggers(&cur, &next, &prev);
         }
-        if (ascii | wide | high[0] | high[1] | high[2]) != 0 {
-            emit(out, base, ascii, wide, high);
+        if (ascii | wide | chars[0] | chars[1] | chars[2]) != 0 {
+            emit(out, base, ascii, wide, chars);
         }
         (prev, prev_k) = (cur, k);
     }
@@ -385,34 +406,36 @@ unsafe fn scan_blocks<B: Backend>(
 /// Byte-loop classifier: the fast path on targets without a SIMD backend.
 struct Portable;
 
+impl Portable {
+    fn mask(v: &[u8], pred: impl Fn(&[u8]) -> bool) -> u64 {
+        (0..16).fold(0, |m, i| m | u64::from(pred(&v[i..])) << i)
+    }
+}
+
 impl Backend for Portable {
-    unsafe fn summary(bytes: &[u8; 66]) -> (u64, u64) {
-        // SAFETY: `Portable` uses no special instructions.
-        let m = unsafe { Self::masks(bytes) };
-        (m.newline, m.digit | m.high)
+    const WIDTH: usize = 16;
+    unsafe fn summary(v: &[u8]) -> (u64, u64) {
+        let newline = Self::mask(v, |b| b[0] == b'\n');
+        (
+            newline,
+            Self::mask(v, |b| b[0].is_ascii_digit() || b[0] >= 0x80),
+        )
     }
-    unsafe fn masks(bytes: &[u8; 66]) -> Masks {
-        let mut m = Masks::default();
-        for (i, &b) in bytes[..64].iter().enumerate() {
-            m.digit |= u64::from(b.is_ascii_digit()) << i;
-            m.zero |= u64::from(b == 0) << i;
-            m.newline |= u64::from(b == b'\n') << i;
-            m.high |= u64::from(b >= 0x80) << i;
-        }
-        m
+    unsafe fn masks(v: &[u8]) -> (u64, u64, u64) {
+        let digit = Self::mask(v, |b| b[0].is_ascii_digit());
+        (
+            digit,
+            Self::mask(v, |b| b[0] == 0),
+            Self::mask(v, |b| b[0] >= 0x80),
+        )
     }
-    unsafe fn chars(bytes: &[u8; 66]) -> [u64; 3] {
-        let mut c = [0u64; 3];
-        for i in 0..64 {
-            let [b0, b1, b2] = [bytes[i], bytes[i + 1], bytes[i + 2]];
-            let fw = b0 == 0xEF && b1 == 0xBC && (0x90..=0x99).contains(&b2);
-            let sjis = b0 == 0x82 && (0x4F..=0x58).contains(&b1);
-            let euc = b0 == 0xA3 && (0xB0..=0xB9).contains(&b1);
-            c[0] |= u64::from(fw) << i;
-            c[1] |= u64::from(sjis) << i;
-            c[2] |= u64::from(euc) << i;
-        }
-        c
+    unsafe fn chars(v: &[u8]) -> [u64; 3] {
+        let digit = |b: u8, lo: u8| (lo..=lo + 9).contains(&b);
+        [
+            Self::mask(v, |b| b[0] == 0xEF && b[1] == 0xBC && digit(b[2], 0x90)),
+            Self::mask(v, |b| b[0] == 0x82 && digit(b[1], 0x4F)),
+            Self::mask(v, |b| b[0] == 0xA3 && digit(b[1], 0xB0)),
+        ]
     }
 }
 
@@ -446,7 +469,7 @@ fn scan_avx2(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats 
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Backend, LineStats, Masks, Trigger};
+    use super::{Backend, LineStats, Trigger};
     use std::arch::x86_64::*;
 
     /// # Safety
@@ -459,9 +482,8 @@ mod x86 {
         unsafe { super::scan_blocks::<Avx2>(hay, count_end, out) }
     }
 
-    /// Defines a [`Backend`] working on `$width`-byte vectors from the
-    /// load / set1 / cmpeq / cmpgt / add / and / or / movemask intrinsics of one
-    /// instruction set.
+    /// Defines a [`Backend`] on `$width`-byte vectors from the load / set1 /
+    /// cmpeq / cmpgt / add / and / or / movemask intrinsics of one instruction set.
     macro_rules! simd_backend {
         ($name:ident, $feature:literal, $vec:ty, $width:literal, $load:ident, $set1:ident,
          $cmpeq:ident, $cmpgt:ident, $add:ident, $and:ident, $or:ident, $movemask:ident) => {
@@ -470,17 +492,17 @@ mod x86 {
             impl $name {
                 #[target_feature(enable = $feature)]
                 #[inline]
-                unsafe fn load(bytes: &[u8; 66], at: usize) -> $vec {
-                    let src = &bytes[at..at + $width];
-                    // SAFETY: `src` has `$width` bytes; no alignment is required.
-                    unsafe { $load(src.as_ptr().cast()) }
+                unsafe fn load(v: &[u8]) -> $vec {
+                    let v = &v[..$width];
+                    // SAFETY: `v` has `$width` bytes; no alignment is required.
+                    unsafe { $load(v.as_ptr().cast()) }
                 }
 
-                /// The top bit of each byte of `v`, shifted to bit `at`.
+                /// The top bit of each byte.
                 #[target_feature(enable = $feature)]
                 #[inline]
-                unsafe fn bits(v: $vec, at: usize) -> u64 {
-                    u64::from($movemask(v) as u32) << at
+                unsafe fn bits(v: $vec) -> u64 {
+                    u64::from($movemask(v) as u32)
                 }
 
                 #[target_feature(enable = $feature)]
@@ -497,55 +519,40 @@ mod x86 {
                 }
             }
 
+            // SAFETY (the `unsafe` blocks below): the caller guarantees that
+            // the CPU supports `$feature`.
             impl Backend for $name {
+                const WIDTH: usize = $width;
+
                 #[inline(always)]
-                unsafe fn summary(bytes: &[u8; 66]) -> (u64, u64) {
-                    // SAFETY: the caller guarantees the CPU supports `$feature`.
+                unsafe fn summary(v: &[u8]) -> (u64, u64) {
                     unsafe {
-                        let (mut newline, mut start) = (0, 0);
-                        for at in (0..64).step_by($width) {
-                            let v = Self::load(bytes, at);
-                            newline |= Self::bits(Self::eq(v, b'\n'), at);
-                            // The top bit is set for digits (compare) and bytes >= 0x80.
-                            start |= Self::bits($or(Self::range10(v, b'0'), v), at);
-                        }
-                        (newline, start)
+                        let v = Self::load(v);
+                        // Digits (compare result) and bytes >= 0x80 have the top bit.
+                        let start = $or(Self::range10(v, b'0'), v);
+                        (Self::bits(Self::eq(v, b'\n')), Self::bits(start))
                     }
                 }
 
                 #[inline(always)]
-                unsafe fn masks(bytes: &[u8; 66]) -> Masks {
-                    // SAFETY: the caller guarantees the CPU supports `$feature`.
+                unsafe fn masks(v: &[u8]) -> (u64, u64, u64) {
                     unsafe {
-                        let mut m = Masks::default();
-                        for at in (0..64).step_by($width) {
-                            let v = Self::load(bytes, at);
-                            m.digit |= Self::bits(Self::range10(v, b'0'), at);
-                            m.zero |= Self::bits(Self::eq(v, 0), at);
-                            m.newline |= Self::bits(Self::eq(v, b'\n'), at);
-                            m.high |= Self::bits(v, at);
-                        }
-                        m
+                        let v = Self::load(v);
+                        let digit = Self::bits(Self::range10(v, b'0'));
+                        (digit, Self::bits(Self::eq(v, 0)), Self::bits(v))
                     }
                 }
 
                 #[inline(always)]
-                unsafe fn chars(bytes: &[u8; 66]) -> [u64; 3] {
-                    // SAFETY: as for `masks`.
+                unsafe fn chars(v: &[u8]) -> [u64; 3] {
                     unsafe {
-                        let mut c = [0; 3];
-                        for at in (0..64).step_by($width) {
-                            let v = Self::load(bytes, at);
-                            let v1 = Self::load(bytes, at + 1);
-                            let v2 = Self::load(bytes, at + 2);
-                            let fw = $and(Self::eq(v, 0xEF), Self::eq(v1, 0xBC));
-                            c[0] |= Self::bits($and(fw, Self::range10(v2, 0x90)), at);
-                            let sjis = $and(Self::eq(v, 0x82), Self::range10(v1, 0x4F));
-                            c[1] |= Self::bits(sjis, at);
-                            let euc = $and(Self::eq(v, 0xA3), Self::range10(v1, 0xB0));
-                            c[2] |= Self::bits(euc, at);
-                        }
-                        c
+                        let (v0, v1, v2) =
+                            (Self::load(v), Self::load(&v[1..]), Self::load(&v[2..]));
+                        let fw = $and(Self::eq(v0, 0xEF), Self::eq(v1, 0xBC));
+                        let fw = $and(fw, Self::range10(v2, 0x90));
+                        let sjis = $and(Self::eq(v0, 0x82), Self::range10(v1, 0x4F));
+                        let euc = $and(Self::eq(v0, 0xA3), Self::range10(v1, 0xB0));
+                        [Self::bits(fw), Self::bits(sjis), Self::bits(euc)]
                     }
                 }
             }
@@ -553,13 +560,32 @@ mod x86 {
     }
 
     simd_backend!(
-        Avx2, "avx2", __m256i, 32, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_cmpeq_epi8,
-        _mm256_cmpgt_epi8, _mm256_add_epi8, _mm256_and_si256, _mm256_or_si256,
+        Avx2,
+        "avx2",
+        __m256i,
+        32,
+        _mm256_loadu_si256,
+        _mm256_set1_epi8,
+        _mm256_cmpeq_epi8,
+        _mm256_cmpgt_epi8,
+        _mm256_add_epi8,
+        _mm256_and_si256,
+        _mm256_or_si256,
         _mm256_movemask_epi8
     );
     simd_backend!(
-        Sse2, "sse2", __m128i, 16, _mm_loadu_si128, _mm_set1_epi8, _mm_cmpeq_epi8,
-        _mm_cmpgt_epi8, _mm_add_epi8, _mm_and_si128, _mm_or_si128, _mm_movemask_epi8
+        Sse2,
+        "sse2",
+        __m128i,
+        16,
+        _mm_loadu_si128,
+        _mm_set1_epi8,
+        _mm_cmpeq_epi8,
+        _mm_cmpgt_epi8,
+        _mm_add_epi8,
+        _mm_and_si128,
+        _mm_or_si128,
+        _mm_movemask_epi8
     );
 }
 
@@ -580,7 +606,10 @@ mod tests {
         let want = run(scan_reference, hay, count_end);
         for (name, f) in implementations().into_iter().skip(1) {
             let got = run(f, hay, count_end);
-            assert_eq!(got, want, "{name} differs on {hay:?}, count_end {count_end}");
+            assert_eq!(
+                got, want,
+                "{name} differs on {hay:?}, count_end {count_end}"
+            );
         }
     }
 
@@ -607,8 +636,14 @@ mod tests {
         let fw = "１２３ a１２ ４".as_bytes();
         assert_eq!(reference(fw), [(0, FULLWIDTH), (11, FULLWIDTH)]);
         assert_eq!(reference(&fw[..5]), []);
-        assert_eq!(reference(b"\x82\x4f\x82\x58\x82\x50 \x82\x4e\x82\x4f"), [(0, SJIS)]);
-        assert_eq!(reference(b"x\xa3\xb0\xa3\xb9\xa3\xba\xa3\xb1"), [(1, EUCJP)]);
+        assert_eq!(
+            reference(b"\x82\x4f\x82\x58\x82\x50 \x82\x4e\x82\x4f"),
+            [(0, SJIS)]
+        );
+        assert_eq!(
+            reference(b"x\xa3\xb0\xa3\xb9\xa3\xba\xa3\xb1"),
+            [(1, EUCJP)]
+        );
         assert_eq!(reference(b"\xa3\xb0\xa3"), []);
     }
 
@@ -616,15 +651,42 @@ mod tests {
     fn reference_line_stats() {
         let hay = b"a\n12\n3456\n";
         let stats = |end| run(scan_reference, hay, end).1;
-        assert_eq!(stats(10), LineStats { newlines: 3, last_newline: Some(9) });
-        assert_eq!(stats(9), LineStats { newlines: 2, last_newline: Some(4) });
-        assert_eq!(stats(1), LineStats { newlines: 0, last_newline: None });
-        assert_eq!(run(scan_reference, hay, 0).0, [Trigger { pos: 5, kinds: ASCII }]);
+        assert_eq!(
+            stats(10),
+            LineStats {
+                newlines: 3,
+                last_newline: Some(9)
+            }
+        );
+        assert_eq!(
+            stats(9),
+            LineStats {
+                newlines: 2,
+                last_newline: Some(4)
+            }
+        );
+        assert_eq!(
+            stats(1),
+            LineStats {
+                newlines: 0,
+                last_newline: None
+            }
+        );
+        assert_eq!(
+            run(scan_reference, hay, 0).0,
+            [Trigger {
+                pos: 5,
+                kinds: ASCII
+            }]
+        );
     }
 
     #[test]
     fn count_end_past_len_panics() {
-        for (name, f) in implementations().into_iter().chain([("scan", scan as ScanFn)]) {
+        for (name, f) in implementations()
+            .into_iter()
+            .chain([("scan", scan as ScanFn)])
+        {
             let r = std::panic::catch_unwind(|| f(b"12\n", 4, &mut Vec::new()));
             assert!(r.is_err(), "{name} accepted count_end > len");
         }
@@ -664,7 +726,14 @@ mod tests {
         s.push("０１２３４５６７８９".repeat(5).into_bytes());
         s.push(b"\x82\x50".repeat(70));
         // A character at the end of one block, none in the next, a pair in the third.
-        s.push([&b"\xef\xbc\x91"[..], &[b'x'; 64], b"\xef\xbc\x91\xef\xbc\x92"].concat());
+        s.push(
+            [
+                &b"\xef\xbc\x91"[..],
+                &[b'x'; 64],
+                b"\xef\xbc\x91\xef\xbc\x92",
+            ]
+            .concat(),
+        );
         s.push([&b"\x82\x50"[..], &[b'x'; 64], b"\x82\x50\x82\x51"].concat());
         s
     }

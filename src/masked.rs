@@ -37,8 +37,9 @@ impl MaskedPan {
 pub fn best(t: &[u8], tok: &Token, wins: &[Window], rules: &Rules) -> Option<MaskedPan> {
     let mut best: Option<MaskedPan> = None;
     for w in wins {
-        let Some(m) = one(t, w, rules) else { continue };
-        let _ = tok;
+        let Some(m) = one(t, tok, w, rules) else {
+            continue;
+        };
         if best.as_ref().is_none_or(|b| m.len > b.len) {
             best = Some(m);
         }
@@ -46,12 +47,9 @@ pub fn best(t: &[u8], tok: &Token, wins: &[Window], rules: &Rules) -> Option<Mas
     best
 }
 
-fn one(t: &[u8], w: &Window, rules: &Rules) -> Option<MaskedPan> {
-    let cells: Vec<u8> = t[w.start..w.end]
-        .iter()
-        .copied()
-        .filter(|&c| c.is_ascii_digit() || is_mask(c))
-        .collect();
+fn one(t: &[u8], tok: &Token, w: &Window, rules: &Rules) -> Option<MaskedPan> {
+    let mut cells = Vec::with_capacity(24);
+    crate::token::cells(t, tok, w, &mut cells);
     let first = cells.iter().position(|&c| is_mask(c))?;
     let last = cells.iter().rposition(|&c| is_mask(c))?;
     let masks = last - first + 1;
@@ -73,7 +71,9 @@ fn one(t: &[u8], w: &Window, rules: &Rules) -> Option<MaskedPan> {
         return None;
     }
     // Shown digits glued to more digits are part of a longer number.
-    if w.start > 0 && t[w.start - 1].is_ascii_digit() || t.get(w.end).is_some_and(u8::is_ascii_digit) {
+    if w.start > 0 && t[w.start - 1].is_ascii_digit()
+        || t.get(w.end).is_some_and(u8::is_ascii_digit)
+    {
         return None;
     }
     let brand = if lead.is_empty() {

@@ -16,7 +16,10 @@ impl Digits {
     /// Collects the ASCII digits of `bytes` (other bytes are skipped).
     /// Returns `None` if there are more than 19.
     pub fn collect(bytes: &[u8]) -> Option<Digits> {
-        let mut d = Digits { buf: [0; 19], len: 0 };
+        let mut d = Digits {
+            buf: [0; 19],
+            len: 0,
+        };
         for &b in bytes {
             if b.is_ascii_digit() {
                 if d.len as usize == d.buf.len() {

@@ -50,7 +50,10 @@ impl Progress {
             }
             bar.finish_and_clear();
         });
-        Progress { done, handle: Some(handle) }
+        Progress {
+            done,
+            handle: Some(handle),
+        }
     }
 
     pub fn finish(mut self) {

@@ -71,8 +71,7 @@ fn project_char(cp: u32) -> u8 {
         0xFF0B => b'+',
         0x3000 | 0x00A0 => b' ',
         // Mask characters: ＊ • ● ∗ ✱ ＃ Ｘ ｘ ×
-        0xFF0A | 0x2022 | 0x25CF | 0x2217 | 0x2731 | 0xFF03 | 0xFF38
-        | 0xFF58 => b'*',
+        0xFF0A | 0x2022 | 0x25CF | 0x2217 | 0x2731 | 0xFF03 | 0xFF38 | 0xFF58 => b'*',
         _ => OTHER,
     }
 }
@@ -115,7 +114,11 @@ pub fn utf16(src: &[u8], a: usize, b: usize, le: bool, out: &mut Projection) {
     let mut i = a;
     while i < b {
         let lo = src[i];
-        let hi = if le { src.get(i + 1) } else { i.checked_sub(1).map(|k| &src[k]) };
+        let hi = if le {
+            src.get(i + 1)
+        } else {
+            i.checked_sub(1).map(|k| &src[k])
+        };
         let c = match hi {
             Some(&h) => project_char(u16::from_le_bytes([lo, h]) as u32),
             None => OTHER,

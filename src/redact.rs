@@ -38,9 +38,7 @@ pub fn text(s: &str) -> Cow<'_, str> {
             if j < chars.len() && digit_value(chars[j]).is_some() {
                 pos.push(j);
                 j += 1;
-            } else if j + 1 < chars.len()
-                && is_sep(chars[j])
-                && digit_value(chars[j + 1]).is_some()
+            } else if j + 1 < chars.len() && is_sep(chars[j]) && digit_value(chars[j + 1]).is_some()
             {
                 j += 1;
             } else {
@@ -48,7 +46,10 @@ pub fn text(s: &str) -> Cow<'_, str> {
             }
         }
         let n = pos.len();
-        let digits: Vec<u8> = pos.iter().map(|&k| digit_value(chars[k]).unwrap()).collect();
+        let digits: Vec<u8> = pos
+            .iter()
+            .map(|&k| digit_value(chars[k]).unwrap())
+            .collect();
         if n >= 20 || (n >= 12 && luhn_valid(&digits)) {
             let o = out.get_or_insert_with(|| chars.clone());
             let head = shown_prefix_len(n.min(19));
@@ -83,7 +84,10 @@ mod tests {
     fn masks_pans_in_names() {
         assert_eq!(text("dir/4111111111111111.txt"), "dir/411111******1111.txt");
         assert_eq!(text("4111-1111-1111-1111"), "4111-11**-****-1111");
-        assert_eq!(text("４１１１１１１１１１１１１１１１"), "４１１１１１******１１１１");
+        assert_eq!(
+            text("４１１１１１１１１１１１１１１１"),
+            "４１１１１１******１１１１"
+        );
         // Long runs are masked whatever their checksum.
         assert_eq!(text("41111111111111111234"), "411111**********1234");
         // Ordinary numbers stay.

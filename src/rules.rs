@@ -116,8 +116,8 @@ pub struct Brand {
     pub name: String,
     pub tier: u8,
     pub luhn: bool,
-    lengths: u32,       // bit n set: length n allowed
-    low_lengths: u32,   // bit n set: length n is low confidence
+    lengths: u32,     // bit n set: length n allowed
+    low_lengths: u32, // bit n set: length n is low confidence
 }
 
 impl Brand {
@@ -145,9 +145,7 @@ pub struct Rules {
 /// The rules compiled into this binary, parsed on first use.
 pub fn get() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
-    RULES.get_or_init(|| {
-        Rules::parse().expect("rules/ files compiled into pan-scan are valid")
-    })
+    RULES.get_or_init(|| Rules::parse().expect("rules/ files compiled into pan-scan are valid"))
 }
 
 /// Parses a prefix or range ("4", "2221-2720") into an interval over
@@ -157,9 +155,7 @@ fn parse_range(s: &str) -> Result<(u32, u32, u8), String> {
         Some((a, b)) => (a.trim(), b.trim()),
         None => (s.trim(), s.trim()),
     };
-    let ok = |x: &str| {
-        !x.is_empty() && x.len() <= 8 && x.bytes().all(|c| c.is_ascii_digit())
-    };
+    let ok = |x: &str| !x.is_empty() && x.len() <= 8 && x.bytes().all(|c| c.is_ascii_digit());
     if !ok(a) || !ok(b) || a.len() != b.len() {
         return Err(format!("bad IIN range {s:?}"));
     }
@@ -175,8 +171,8 @@ fn parse_range(s: &str) -> Result<(u32, u32, u8), String> {
 
 impl Rules {
     fn parse() -> Result<Rules, String> {
-        let bf: BrandsFile = serde_json::from_str(SOURCES[0].1)
-            .map_err(|e| format!("rules/brands.json: {e}"))?;
+        let bf: BrandsFile =
+            serde_json::from_str(SOURCES[0].1).map_err(|e| format!("rules/brands.json: {e}"))?;
         let mut brands = Vec::new();
         let mut intervals = Vec::new();
         let mut ids = HashSet::new();
@@ -196,9 +192,13 @@ impl Rules {
                 low_lengths |= 1 << l;
             }
             for r in &spec.ranges {
-                let (lo, hi, digits) =
-                    parse_range(r).map_err(|e| format!("{}: {e}", spec.id))?;
-                intervals.push(Interval { lo, hi, digits, brand: i as u16 });
+                let (lo, hi, digits) = parse_range(r).map_err(|e| format!("{}: {e}", spec.id))?;
+                intervals.push(Interval {
+                    lo,
+                    hi,
+                    digits,
+                    brand: i as u16,
+                });
             }
             brands.push(Brand {
                 id: spec.id.clone(),
@@ -220,10 +220,10 @@ impl Rules {
             }
             test_pans.insert(pan.as_bytes().to_vec());
         }
-        let ff: FiltersFile = serde_json::from_str(SOURCES[2].1)
-            .map_err(|e| format!("rules/filters.json: {e}"))?;
-        let context: ContextSpec = serde_json::from_str(SOURCES[3].1)
-            .map_err(|e| format!("rules/context.json: {e}"))?;
+        let ff: FiltersFile =
+            serde_json::from_str(SOURCES[2].1).map_err(|e| format!("rules/filters.json: {e}"))?;
+        let context: ContextSpec =
+            serde_json::from_str(SOURCES[3].1).map_err(|e| format!("rules/context.json: {e}"))?;
         let mut h = Sha256::new();
         for (name, text) in SOURCES {
             h.update(name.as_bytes());
@@ -331,9 +331,24 @@ mod tests {
         assert!(r.brands.len() >= 19, "T1 and T2 brands are present");
         assert_eq!(r.digest.len(), 64);
         for id in [
-            "visa", "mastercard", "amex", "discover", "jcb", "diners",
-            "unionpay", "mir", "rupay", "elo", "hipercard", "verve", "troy",
-            "uatp", "dankort", "maestro", "interpayment", "instapayment",
+            "visa",
+            "mastercard",
+            "amex",
+            "discover",
+            "jcb",
+            "diners",
+            "unionpay",
+            "mir",
+            "rupay",
+            "elo",
+            "hipercard",
+            "verve",
+            "troy",
+            "uatp",
+            "dankort",
+            "maestro",
+            "interpayment",
+            "instapayment",
             "lankapay",
         ] {
             assert!(
@@ -358,7 +373,8 @@ mod tests {
         assert_eq!(name("354178036859789"), None);
         // Masked prefixes only decide a range when the known digits do.
         assert_eq!(
-            r.brand_of_prefix(b"4111", 16).map(|b| r.brands[b].id.as_str()),
+            r.brand_of_prefix(b"4111", 16)
+                .map(|b| r.brands[b].id.as_str()),
             Some("visa")
         );
         assert_eq!(r.brand_of_prefix(b"", 16), None);

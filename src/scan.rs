@@ -131,7 +131,12 @@ impl Drop for Worker<'_, '_> {
 
 impl<'s, 'a> Worker<'s, 'a> {
     fn new(sh: &'s Shared<'a>) -> Self {
-        Worker { sh, reader: Reader::default(), scratch: Scratch::default(), local: Local::default() }
+        Worker {
+            sh,
+            reader: Reader::default(),
+            scratch: Scratch::default(),
+            local: Local::default(),
+        }
     }
 
     fn skip(&mut self, path: &Path, reason: Reason, detail: String, bytes: Option<u64>) {
@@ -156,7 +161,9 @@ impl<'s, 'a> Worker<'s, 'a> {
                 counters.bytes.fetch_add(n, Ordering::Relaxed);
             },
         );
-        counters.findings.fetch_add(got.hits.len() as u64 + got.omitted, Ordering::Relaxed);
+        counters
+            .findings
+            .fetch_add(got.hits.len() as u64 + got.omitted, Ordering::Relaxed);
         self.local.stats.bytes_scanned += got.bytes;
         self.local.stats.findings_omitted += got.omitted;
         self.local.stats.card_data_omitted += got.omitted_card_data;
@@ -204,13 +211,23 @@ impl<'s, 'a> Worker<'s, 'a> {
         };
         if ft.is_dir() {
             if walk::is_virtual_dir(path) {
-                self.skip(path, Reason::VirtualFilesystem, "kernel pseudo-filesystem".into(), None);
+                self.skip(
+                    path,
+                    Reason::VirtualFilesystem,
+                    "kernel pseudo-filesystem".into(),
+                    None,
+                );
                 return WalkState::Skip;
             }
             if self.sh.cfg.walk.one_file_system && depth > 0 {
                 if let (Some((_, Some(dev))), Ok(md)) = (root, dent.metadata()) {
                     if md.dev() != *dev {
-                        self.skip(path, Reason::OtherFilesystem, "--one-file-system".into(), None);
+                        self.skip(
+                            path,
+                            Reason::OtherFilesystem,
+                            "--one-file-system".into(),
+                            None,
+                        );
                         return WalkState::Skip;
                     }
                 }
@@ -223,7 +240,12 @@ impl<'s, 'a> Worker<'s, 'a> {
             if depth == 0 {
                 return self.visit_root_link(path);
             }
-            self.skip(path, Reason::Symlink, "not followed (use --follow)".into(), None);
+            self.skip(
+                path,
+                Reason::Symlink,
+                "not followed (use --follow)".into(),
+                None,
+            );
             return WalkState::Continue;
         }
         if ft.is_file() {
@@ -322,7 +344,12 @@ fn finding(det: &Detector, path: &str, l: Located) -> Finding {
 
 /// Runs a scan. `stop` ends it early when set (the outcome is then marked
 /// interrupted).
-pub fn run(cfg: &Config, det: &Detector, counters: &Counters, stop: &AtomicBool) -> anyhow::Result<Outcome> {
+pub fn run(
+    cfg: &Config,
+    det: &Detector,
+    counters: &Counters,
+    stop: &AtomicBool,
+) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let shared = Shared {
         cfg,
@@ -342,17 +369,27 @@ pub fn run(cfg: &Config, det: &Detector, counters: &Counters, stop: &AtomicBool)
                 w.local.stats.files_scanned += 1;
                 counters.files.fetch_add(1, Ordering::Relaxed);
             }
-            Some(e) => w.skip(Path::new(STDIN_NAME), Reason::of_io(&e), io_detail(&e), Some(bytes)),
+            Some(e) => w.skip(
+                Path::new(STDIN_NAME),
+                Reason::of_io(&e),
+                io_detail(&e),
+                Some(bytes),
+            ),
         }
     }
     if !cfg.walk.roots.is_empty() {
         walk::builder(&cfg.walk).visit(&mut Builder(&shared));
     }
-    let mut local = shared.result.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut local = shared
+        .result
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
     let interrupted = stop.load(Ordering::Relaxed);
     let mut stats = std::mem::take(&mut local.stats);
     for f in Filter::ALL {
-        stats.filter_rejections.insert(f.id(), local.rejected[f.index()]);
+        stats
+            .filter_rejections
+            .insert(f.id(), local.rejected[f.index()]);
     }
     let mut findings = local.findings;
     findings.sort_by(|a, b| {
@@ -360,5 +397,11 @@ pub fn run(cfg: &Config, det: &Detector, counters: &Counters, stop: &AtomicBool)
     });
     let mut skipped = local.skipped;
     skipped.sort_by(|a, b| (a.path.as_str(), a.reason).cmp(&(b.path.as_str(), b.reason)));
-    Ok(Outcome { findings, skipped, stats, elapsed: started.elapsed(), interrupted })
+    Ok(Outcome {
+        findings,
+        skipped,
+        stats,
+        elapsed: started.elapsed(),
+        interrupted,
+    })
 }

@@ -52,7 +52,9 @@ impl Default for Reader {
 
 impl Reader {
     pub fn new(chunk: usize) -> Reader {
-        Reader { buf: vec![0; chunk + CONTEXT_BEFORE + CONTEXT_AFTER] }
+        Reader {
+            buf: vec![0; chunk + CONTEXT_BEFORE + CONTEXT_AFTER],
+        }
     }
 
     /// Scans a stream to its end. `max_hits` bounds the hits kept (the rest
@@ -79,7 +81,10 @@ impl Reader {
             let eof = err.is_some() || carried + n < cap;
             let emit_end = if eof { len } else { len - CONTEXT_AFTER };
             let buf = &self.buf[..len];
-            let r = Region { scan_start, emit_end };
+            let r = Region {
+                scan_start,
+                emit_end,
+            };
             hits.clear();
             let stats = det.scan(buf, r, scratch, &mut hits);
             hits.sort_by_key(|h| h.offset);
@@ -104,7 +109,12 @@ impl Reader {
                         None => abs + 1,
                     },
                 };
-                out.hits.push(Located { hit: h, offset: abs, line: line + 1, column });
+                out.hits.push(Located {
+                    hit: h,
+                    offset: abs,
+                    line: line + 1,
+                    column,
+                });
             }
             lines_before += stats.newlines;
             if let Some(i) = stats.last_newline {

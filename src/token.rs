@@ -75,9 +75,7 @@ fn sep_at(t: &[u8], i: usize) -> Option<(Sep, usize)> {
         b' ' => Some((Sep::Space, 1)),
         b'-' => Some((Sep::Dash, 1)),
         b'+' => Some((Sep::Plus, 1)),
-        b'%' if t.get(i + 1) == Some(&b'2') && t.get(i + 2) == Some(&b'0') => {
-            Some((Sep::Pct20, 3))
-        }
+        b'%' if t.get(i + 1) == Some(&b'2') && t.get(i + 2) == Some(&b'0') => Some((Sep::Pct20, 3)),
         _ => None,
     }
 }
@@ -115,9 +113,7 @@ pub fn tokenize(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool) -> Token 
         }
         match sep_before(t, floor, i) {
             Some((s, w))
-                if i > floor + w
-                    && is_cell(t[i - w - 1], masks)
-                    && sep.is_none_or(|x| x == s) =>
+                if i > floor + w && is_cell(t[i - w - 1], masks) && sep.is_none_or(|x| x == s) =>
             {
                 sep = Some(s);
                 i -= w;
@@ -160,9 +156,7 @@ pub fn tokenize(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool) -> Token 
         }
         match sep_at(t, j) {
             Some((s, w))
-                if j + w < hi
-                    && is_cell(t[j + w], masks)
-                    && sep.is_none_or(|x| x == s) =>
+                if j + w < hi && is_cell(t[j + w], masks) && sep.is_none_or(|x| x == s) =>
             {
                 sep = Some(s);
                 j += w;
@@ -170,7 +164,13 @@ pub fn tokenize(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool) -> Token 
             _ => break,
         }
     }
-    Token { start: i, end: j, sep: sep.unwrap_or(Sep::None), groups, cut }
+    Token {
+        start: i,
+        end: j,
+        sep: sep.unwrap_or(Sep::None),
+        groups,
+        cut,
+    }
 }
 
 /// Whether group sizes form the shape of a printed card number: one
@@ -200,6 +200,14 @@ pub struct Window {
     pub end: usize,
     /// Digits plus mask characters in the window.
     pub cells: usize,
+}
+
+/// The cells (digits and mask characters) of a window, separators left
+/// out, appended to `out`.
+pub fn cells(t: &[u8], tok: &Token, w: &Window, out: &mut Vec<u8>) {
+    for g in &tok.groups[w.first..=w.last] {
+        out.extend_from_slice(&t[g.start..g.end]);
+    }
 }
 
 /// Every window of the token with a card shape, shortest-start first.

@@ -53,8 +53,9 @@ pub fn around_pan(t: &[u8], s: usize, e: usize) -> Option<Track> {
 
 fn track1(t: &[u8], s: usize, e: usize) -> Option<Track> {
     // Name: 2–26 characters of the track-1 alphabet, then '^'.
-    let name_ok = |c: u8| (0x20..=0x5F).contains(&c) && !matches!(c, b'^' | b'?' | b'%')
-        || c.is_ascii_lowercase();
+    let name_ok = |c: u8| {
+        (0x20..=0x5F).contains(&c) && !matches!(c, b'^' | b'?' | b'%') || c.is_ascii_lowercase()
+    };
     let n0 = e + 1;
     let mut k = n0;
     while k < t.len() && k - n0 <= 26 && name_ok(t[k]) {
@@ -67,7 +68,11 @@ fn track1(t: &[u8], s: usize, e: usize) -> Option<Track> {
     if !expiry_and_service(t, d0) {
         return None;
     }
-    let start = if s >= 2 && t[s - 2] == b'%' { s - 2 } else { s - 1 };
+    let start = if s >= 2 && t[s - 2] == b'%' {
+        s - 2
+    } else {
+        s - 1
+    };
     // Discretionary data up to the end sentinel; a track 1 is at most 79
     // characters.
     let mut j = d0 + 7;
@@ -151,7 +156,10 @@ mod tests {
     fn track2_with_and_without_sentinels() {
         let s = ";4111111111111111=25121010000000000000?";
         let t = at(s, "4111111111111111").unwrap();
-        assert_eq!((t.kind, t.start, t.end, t.sentinels), (TrackKind::Track2, 0, s.len(), true));
+        assert_eq!(
+            (t.kind, t.start, t.end, t.sentinels),
+            (TrackKind::Track2, 0, s.len(), true)
+        );
         let t = at("t2=4111111111111111=2512101123", "4111111111111111").unwrap();
         assert!(!t.sentinels);
         assert!(at("4111111111111111=24011010101", "4111111111111111").is_some());

@@ -107,9 +107,9 @@ pub fn builder(cfg: &WalkConfig) -> WalkParallel {
 /// linux/magic.h): reading them can block, never ends, or is meaningless
 /// for stored card data.
 const PSEUDO_FS: &[i64] = &[
-    0x9fa0,     // proc
+    0x9fa0,      // proc
     0x6265_6572, // sysfs
-    0x1cd1,     // devpts
+    0x1cd1,      // devpts
     0x0027_e0eb, // cgroup
     0x6367_7270, // cgroup2
     0x6462_6720, // debugfs
@@ -164,7 +164,10 @@ pub fn root_devices(roots: &[PathBuf]) -> Vec<(PathBuf, Option<u64>)> {
 }
 
 /// The root a walked path belongs to (the longest root that prefixes it).
-pub fn root_of<'a>(roots: &'a [(PathBuf, Option<u64>)], path: &Path) -> Option<&'a (PathBuf, Option<u64>)> {
+pub fn root_of<'a>(
+    roots: &'a [(PathBuf, Option<u64>)],
+    path: &Path,
+) -> Option<&'a (PathBuf, Option<u64>)> {
     roots
         .iter()
         .filter(|(r, _)| path.starts_with(r))
@@ -181,15 +184,21 @@ pub fn error_reason(e: &ignore::Error) -> (Option<PathBuf>, Reason, String) {
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
             error_reason(err)
         }
-        ignore::Error::Loop { child, .. } => {
-            (Some(child.clone()), Reason::SymlinkLoop, "symlink loop".into())
-        }
+        ignore::Error::Loop { child, .. } => (
+            Some(child.clone()),
+            Reason::SymlinkLoop,
+            "symlink loop".into(),
+        ),
         ignore::Error::Io(io) => (None, Reason::of_io(io), crate::coverage::io_detail(io)),
         ignore::Error::Partial(errs) => match errs.first() {
             Some(e) => error_reason(e),
             None => (None, Reason::IoError, "walk error".into()),
         },
-        other => (None, Reason::IoError, crate::redact::text(&other.to_string()).into_owned()),
+        other => (
+            None,
+            Reason::IoError,
+            crate::redact::text(&other.to_string()).into_owned(),
+        ),
     }
 }
 

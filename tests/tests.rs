@@ -1,1 +1,11 @@
+//! Integration tests: the rules files' own examples run through the real
+//! detector, and the real `pan-scan` binary driven on files in temporary
+//! directories.
 
+mod util;
+
+mod cli;
+mod encodings;
+mod leaks;
+mod rules;
+mod walk;

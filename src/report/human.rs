@@ -79,7 +79,13 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
     }
     for k in r.skipped.iter().filter(|k| k.reason.is_error()) {
-        write!(w, "{}: not scanned: {} ({})", k.path, k.reason.describe(), k.detail)?;
+        write!(
+            w,
+            "{}: not scanned: {} ({})",
+            k.path,
+            k.reason.describe(),
+            k.detail
+        )?;
         if let Some(b) = k.bytes_scanned {
             write!(w, " after {}", bytes(b))?;
         }
@@ -119,7 +125,12 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
         if !scope.is_empty() {
             parts.push(format!("out of scope: {}", scope.join(", ")));
         }
-        writeln!(w, "skipped    {} ({})", thousands(s.skipped), parts.join("; "))?;
+        writeln!(
+            w,
+            "skipped    {} ({})",
+            thousands(s.skipped),
+            parts.join("; ")
+        )?;
     }
     let kinds: Vec<String> = s
         .by_kind
@@ -130,9 +141,17 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
     if s.findings == 0 {
         writeln!(w, "findings   none")?;
     } else {
-        writeln!(w, "findings   {} ({})", thousands(s.findings), kinds.join(", "))?;
-        let brands: Vec<String> =
-            s.by_brand.iter().map(|(b, n)| format!("{b} {}", thousands(*n))).collect();
+        writeln!(
+            w,
+            "findings   {} ({})",
+            thousands(s.findings),
+            kinds.join(", ")
+        )?;
+        let brands: Vec<String> = s
+            .by_brand
+            .iter()
+            .map(|(b, n)| format!("{b} {}", thousands(*n)))
+            .collect();
         if !brands.is_empty() {
             writeln!(w, "brands     {}", brands.join(", "))?;
         }
@@ -142,7 +161,11 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
             }
             other => other,
         };
-        writeln!(w, "unique     {} PANs by keyed fingerprint ({key})", thousands(s.unique_pans))?;
+        writeln!(
+            w,
+            "unique     {} PANs by keyed fingerprint ({key})",
+            thousands(s.unique_pans)
+        )?;
         if s.test_pan_findings > 0 {
             writeln!(
                 w,

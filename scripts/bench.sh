@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of pan-scan on a generated corpus (scripts/mkcorpus.py).
+#
+#   scripts/bench.sh [--size 1G] [--threads N] [--corpus DIR] [--bin PATH] [options]
+#
+# 1. installs ripgrep and GNU time with apt-get if they are missing;
+# 2. builds pan-scan (cargo build --release) unless --bin is given;
+# 3. generates the corpus (default target/bench-corpus-<size>, or $CORPUS) unless a corpus
+#    with a matching expected.json is already there;
+# 4. warms the page cache;
+# 5. times, best wall time of --runs (3) each, with the same thread count N:
+#      cat      find DIR -type f -print0 | xargs -0 -P N -n 64 cat > /dev/null   (read limit)
+#      rg       rg -c -a -j N --no-ignore --hidden -e '<PAN regex>' DIR > /dev/null
+#      pan-scan pan-scan -j N --format jsonl --no-progress DIR > OUT.jsonl
+#               (exit 1 = card data found = success here; any other non-zero exit fails)
+# 6. prints the timings and checks pan-scan's findings against expected.json/planted.tsv;
+# 7. appends a line to benches/results/bench.csv.
+# Exits 0 when pan-scan's findings match the planted data exactly, 1 when they do not,
+# 2 on any other failure.
+set -euo pipefail
+export LC_ALL=C  # '.' as the decimal point in EPOCHREALTIME, awk and printf
+
+usage() {
+  cat <<'EOF'
+usage: scripts/bench.sh [options]
+  --size SIZE      corpus size, K/M/G suffixes (default 1G)
+  --threads N      threads for cat, rg and pan-scan (default: nproc)
+  --corpus DIR     corpus directory (default $CORPUS or target/bench-corpus-SIZE); an
+                   existing corpus there is reused when its expected.json matches --size
+                   and --seed (without an explicit --size, any corpus there is reused)
+  --bin PATH       pan-scan binary to benchmark (default: cargo build --release)
+  --runs N         timed runs per tool, best wall time wins (default 3)
+  --seed N         corpus seed (default 1)
+  --out DIR        where pan-scan's JSONL output goes (default target/bench-out)
+  --results FILE   CSV file to append to (default benches/results/bench.csv)
+  -h, --help       this help
+EOF
+}
+
+die() { echo "bench: error: $*" >&2; exit 2; }
+say() { echo "bench: $*" >&2; }
+
+SIZE=1G
+SIZE_SET=0
+THREADS=""
+CORPUS_DIR="${CORPUS:-}"
+BIN=""
+RUNS=3
+SEED=1
+OUT_DIR=""
+RESULTS=""
+
+abspath() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$PWD" "$1" ;; esac; }
+
+while (($#)); do
+  opt=$1
+  case "$opt" in
+    --*=*) val=${opt#*=}; opt=${opt%%=*}; has_val=1 ;;
+    *) val=${2:-}; has_val=0 ;;
+  esac
+  case "$opt" in
+    -h|--help) usage; exit 0 ;;
+    --size|--threads|--corpus|--bin|--runs|--seed|--out|--results)
+      if ((has_val == 0)); then
+        (($# >= 2)) || die "$opt needs a value"
+        shift
+      fi
+      case "$opt" in
+        --size) SIZE=$val; SIZE_SET=1 ;;
+        --threads) THREADS=$val ;;
+        --corpus) CORPUS_DIR=$(abspath "$val") ;;
+        --bin) BIN=$(abspath "$val") ;;
+        --runs) RUNS=$val ;;
+        --seed) SEED=$val ;;
+        --out) OUT_DIR=$(abspath "$val") ;;
+        --results) RESULTS=$(abspath "$val") ;;
+      esac ;;
+    *) usage >&2; die "unknown argument: $opt" ;;
+  esac
+  shift
+done
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/.." && pwd)
+[[ -z $CORPUS_DIR ]] || CORPUS_DIR=$(abspath "$CORPUS_DIR")
+THREADS=${THREADS:-$(nproc)}
+[[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads must be a positive integer (got '$THREADS')"
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer (got '$RUNS')"
+[[ $SEED =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer (got '$SEED')"
+[[ $SIZE =~ ^[0-9]+(\.[0-9]+)?[kKmMgGtT]?(i?[bB])?$ ]] || die "bad --size '$SIZE' (use e.g. 20M or 1G)"
+CORPUS_DIR=${CORPUS_DIR:-$REPO/target/bench-corpus-$SIZE}
+OUT_DIR=${OUT_DIR:-$REPO/target/bench-out}
+RESULTS=${RESULTS:-$REPO/benches/results/bench.csv}
+# The PAN regex for ripgrep: 12-19 digits, optionally separated by single spaces or dashes.
+PAN_RE='\b(?:\d[ -]?){11,18}\d\b'
+
+# ---- 1. tools ------------------------------------------------------------------------
+gnu_time_ok() { [[ -x /usr/bin/time ]] && /usr/bin/time -f '%e %M' -o /dev/null true >/dev/null 2>&1; }
+pkgs=()
+command -v rg >/dev/null 2>&1 || pkgs+=(ripgrep)
+gnu_time_ok || pkgs+=(time)
+command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+if ((${#pkgs[@]})); then
+  say "installing ${pkgs[*]} with apt-get"
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "need root or sudo to install ${pkgs[*]}"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${pkgs[@]}" >/dev/null \
+    || die "apt-get install ${pkgs[*]} failed"
+fi
+command -v rg >/dev/null 2>&1 || die "ripgrep (rg) is not available"
+gnu_time_ok || die "GNU time (/usr/bin/time -f) is not available"
+
+# ---- 2. build ------------------------------------------------------------------------
+if [[ -z $BIN ]]; then
+  command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust, or pass --bin PATH)"
+  say "building pan-scan (cargo build --release) in $REPO"
+  (cd "$REPO" && cargo build --release) || die "cargo build --release failed"
+  target_dir=${CARGO_TARGET_DIR:-target}
+  [[ $target_dir = /* ]] || target_dir=$REPO/$target_dir
+  BIN=$target_dir/release/pan-scan
+fi
+[[ -x $BIN && -f $BIN ]] || die "pan-scan binary not found or not executable: $BIN"
+
+# ---- 3. corpus -----------------------------------------------------------------------
+corpus_matches() {  # exit 0 when CORPUS_DIR holds a complete corpus for SIZE/SEED
+  [[ -f $CORPUS_DIR/expected.json && -f $CORPUS_DIR/planted.tsv ]] || return 1
+  [[ ! -e $CORPUS_DIR/.mkcorpus-incomplete ]] || return 1
+  python3 - "$SCRIPT_DIR" "$CORPUS_DIR/expected.json" "$SIZE" "$SEED" "$SIZE_SET" <<'EOF'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import mkcorpus
+e = json.load(open(sys.argv[2]))
+p = e.get("params", {})
+if p.get("version") != mkcorpus.GEN_VERSION:
+    sys.exit(1)
+if sys.argv[5] == "1" and (p.get("size_bytes") != mkcorpus.parse_size(sys.argv[3]) or p.get("seed") != int(sys.argv[4])):
+    sys.exit(1)
+EOF
+}
+if corpus_matches; then
+  say "reusing corpus $CORPUS_DIR"
+else
+  force=()
+  if [[ -d $CORPUS_DIR ]] && [[ -n $(ls -A "$CORPUS_DIR") ]]; then
+    say "corpus in $CORPUS_DIR is incomplete or for other parameters: regenerating"
+    force=(--force)
+  fi
+  say "generating a $SIZE corpus (seed $SEED) in $CORPUS_DIR"
+  python3 "$SCRIPT_DIR/mkcorpus.py" "$CORPUS_DIR" --size "$SIZE" --seed "$SEED" "${force[@]}" \
+    || die "corpus generation failed"
+fi
+read -r NFILES NBYTES < <(find "$CORPUS_DIR" -type f -printf '%s\n' | awk '{n++; s+=$1} END {printf "%d %d\n", n, s}')
+
+# ---- 4. warm the page cache ----------------------------------------------------------
+say "warming the page cache ($NFILES files, $NBYTES bytes)"
+find "$CORPUS_DIR" -type f -print0 | xargs -0 -n 256 cat > /dev/null
+
+# ---- 5. timed runs -------------------------------------------------------------------
+mkdir -p "$OUT_DIR"
+OUT_JSONL=$OUT_DIR/panscan-$SIZE.jsonl
+ERR_LOG=$OUT_DIR/panscan-$SIZE.stderr
+TIME_OUT=$(mktemp)
+trap 'rm -f "$TIME_OUT"' EXIT
+
+# run_timed NAME OK_CODES CMD... : runs CMD under GNU time with stdout to $RT_STDOUT and
+# stderr to $RT_STDERR; sets WALL (s, from EPOCHREALTIME when bash has it, else time's %e),
+# RSS (peak KiB) and RC.
+run_timed() {
+  local name=$1 ok=$2 t0 t1 last
+  shift 2
+  t0=${EPOCHREALTIME:-}
+  set +e
+  /usr/bin/time -f '%e %M' -o "$TIME_OUT" "$@" > "$RT_STDOUT" 2> "$RT_STDERR"
+  RC=$?
+  set -e
+  t1=${EPOCHREALTIME:-}
+  last=$(tail -n 1 "$TIME_OUT")   # GNU time writes "Command exited with non-zero status N" first
+  RSS=${last##* }
+  if [[ -n $t0 && -n $t1 ]]; then
+    WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
+  else
+    WALL=${last%% *}
+  fi
+  if [[ " $ok " != *" $RC "* ]]; then
+    say "$name exited with status $RC"
+    return 1
+  fi
+}
+
+declare -A BEST_WALL PEAK_RSS
+time_tool() {  # time_tool NAME OK_CODES CMD...  (set RT_STDOUT/RT_STDERR first)
+  local name=$1 i
+  for ((i = 1; i <= RUNS; i++)); do
+    run_timed "$@" || return 1
+    say "  $name run $i/$RUNS: ${WALL}s, ${RSS} KiB"
+    if [[ -z ${BEST_WALL[$name]:-} ]] || awk -v a="$WALL" -v b="${BEST_WALL[$name]}" 'BEGIN {exit !(a < b)}'; then
+      BEST_WALL[$name]=$WALL
+    fi
+    if [[ -z ${PEAK_RSS[$name]:-} ]] || ((RSS > ${PEAK_RSS[$name]})); then
+      PEAK_RSS[$name]=$RSS
+    fi
+  done
+}
+
+say "timing with $THREADS threads, best of $RUNS"
+RT_STDOUT=/dev/null RT_STDERR=/dev/stderr
+# shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
+time_tool cat "0" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
+  || die "cat run failed"
+time_tool rg "0 1" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
+  || die "rg run failed"
+RT_STDOUT=$OUT_JSONL RT_STDERR=$ERR_LOG
+if ! time_tool pan-scan "0 1" "$BIN" -j "$THREADS" --format jsonl --no-progress "$CORPUS_DIR"; then
+  say "pan-scan failed; last lines of $ERR_LOG:"
+  tail -n 20 "$ERR_LOG" >&2 || true
+  exit 2
+fi
+
+# ---- 6./7. report, correctness, CSV --------------------------------------------------
+export BENCH_CORPUS=$CORPUS_DIR BENCH_OUT=$OUT_JSONL BENCH_RESULTS=$RESULTS BENCH_SIZE=$SIZE \
+  BENCH_THREADS=$THREADS BENCH_RUNS=$RUNS BENCH_BYTES=$NBYTES BENCH_FILES=$NFILES BENCH_BIN=$BIN \
+  CAT_S=${BEST_WALL[cat]} CAT_RSS=${PEAK_RSS[cat]} RG_S=${BEST_WALL[rg]} RG_RSS=${PEAK_RSS[rg]} \
+  PS_S=${BEST_WALL[pan-scan]} PS_RSS=${PEAK_RSS[pan-scan]}
+set +e
+python3 - <<'EOF'
+import collections, csv, datetime, json, os, socket, sys
+
+env = os.environ
+corpus = env["BENCH_CORPUS"].rstrip("/")
+nbytes = int(env["BENCH_BYTES"])
+tools = [("cat", float(env["CAT_S"]), int(env["CAT_RSS"])),
+         ("rg", float(env["RG_S"]), int(env["RG_RSS"])),
+         ("pan-scan", float(env["PS_S"]), int(env["PS_RSS"]))]
+print()
+print("pan-scan benchmark: %s" % corpus)
+print("  %d files, %.2f GB (%.2f GiB), %s threads, best of %s runs, binary %s" % (
+    int(env["BENCH_FILES"]), nbytes / 1e9, nbytes / 2**30, env["BENCH_THREADS"], env["BENCH_RUNS"], env["BENCH_BIN"]))
+print()
+print("  %-10s %10s %8s %14s" % ("tool", "wall_s", "GB/s", "peak_RSS_MiB"))
+for name, s, rss in tools:
+    gbs = nbytes / 1e9 / s if s > 0 else float("inf")
+    print("  %-10s %10.3f %8.2f %14.1f" % (name, s, gbs, rss / 1024))
+cat_s, rg_s, ps_s = (t[1] for t in tools)
+
+
+def ratio(a, b):
+    return a / b if b > 0 else float("inf")
+
+
+print()
+print("  pan-scan vs cat: %.2fx the read-limit time (%.0f%% of read-limit throughput)" % (
+    ratio(ps_s, cat_s), 100 * ratio(cat_s, ps_s)))
+print("  pan-scan vs rg : %.2fx rg's time (%s)" % (
+    ratio(ps_s, rg_s), "%.2fx faster" % ratio(rg_s, ps_s) if ps_s <= rg_s else "%.2fx slower" % ratio(ps_s, rg_s)))
+
+# ---- correctness ----
+expected = json.load(open(os.path.join(corpus, "expected.json")))
+planted = collections.Counter()
+rels = set()
+for row in open(os.path.join(corpus, "planted.tsv"), encoding="utf-8"):
+    if not row.strip() or row.startswith("#"):
+        continue
+    path, line, kind, brand, form = row.rstrip("\n").split("\t")
+    planted[(path, int(line), kind)] += 1
+    rels.add(path)
+forms = {}
+for row in open(os.path.join(corpus, "planted.tsv"), encoding="utf-8"):
+    if row.strip() and not row.startswith("#"):
+        path, line, kind, brand, form = row.rstrip("\n").split("\t")
+        forms[(path, int(line), kind)] = "%s %s" % (brand, form)
+
+
+def relpath(p):
+    p = p.replace("\\", "/")
+    for prefix in (corpus + "/", os.path.realpath(corpus) + "/"):
+        if p.startswith(prefix):
+            return p[len(prefix):]
+    parts = [x for x in p.split("/") if x not in ("", ".")]
+    for i in range(len(parts)):
+        cand = "/".join(parts[i:])
+        if cand in rels:
+            return cand
+    return p
+
+
+findings = []
+types = collections.Counter()
+summary = None
+bad_lines = 0
+with open(env["BENCH_OUT"], encoding="utf-8", errors="replace") as f:
+    for raw in f:
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            rec = json.loads(raw)
+        except ValueError:
+            bad_lines += 1
+            continue
+        t = rec.get("type")
+        types[t] += 1
+        if t == "finding":
+            findings.append(rec)
+        elif t == "summary":
+            summary = rec
+
+by_kind = collections.Counter(r.get("kind") for r in findings)
+exp_kind = expected["by_kind"]
+print()
+print("correctness: %s" % env["BENCH_OUT"])
+print("  %-12s %9s %9s" % ("kind", "expected", "found"))
+kinds = list(exp_kind) + sorted(k for k in by_kind if k not in exp_kind and k is not None) + ([None] if None in by_kind else [])
+counts_ok = True
+for k in kinds:
+    e, fnd = exp_kind.get(k, 0), by_kind.get(k, 0)
+    counts_ok &= e == fnd
+    print("  %-12s %9d %9d%s" % (k, e, fnd, "" if e == fnd else "   <-- differs"))
+total_ok = expected["findings"] == len(findings)
+counts_ok &= total_ok
+print("  %-12s %9d %9d%s" % ("total", expected["findings"], len(findings), "" if total_ok else "   <-- differs"))
+
+left = planted.copy()
+unexpected = []
+for r in findings:
+    key = (relpath(str(r.get("path", ""))), r.get("line"), r.get("kind"))
+    if left.get(key, 0) > 0:
+        left[key] -= 1
+    else:
+        unexpected.append(r)
+missed = sorted(k for k, n in left.items() for _ in range(n))
+n_planted = sum(planted.values())
+print()
+print("  recall vs planted.tsv: planted %d, found %d, missed %d, unexpected %d" % (
+    n_planted, n_planted - len(missed), len(missed), len(unexpected)))
+for k in missed[:10]:
+    print("    missed     %s:%d %s (%s)" % (k[0], k[1], k[2], forms.get(k, "")))
+if len(missed) > 10:
+    print("    ... %d more missed" % (len(missed) - 10))
+for r in unexpected[:10]:
+    print("    unexpected %s:%s %s %s" % (relpath(str(r.get("path", ""))), r.get("line"), r.get("kind"), r.get("masked", "?")))
+if len(unexpected) > 10:
+    print("    ... %d more unexpected" % (len(unexpected) - 10))
+other = {t: n for t, n in types.items() if t not in ("finding", "summary")}
+if other:
+    print("  other records: %s" % ", ".join("%s %d" % (t, n) for t, n in sorted(other.items(), key=str)))
+if bad_lines:
+    print("  %d output lines were not JSON" % bad_lines)
+if summary is None:
+    print("  note: no summary record in the output")
+else:
+    s = json.dumps(summary, separators=(",", ":"))
+    print("  summary: %s" % (s if len(s) < 400 else s[:400] + "..."))
+ok = counts_ok and not missed and not unexpected and bad_lines == 0
+print()
+print("RESULT: %s" % ("PASS: pan-scan found exactly the planted card data" if ok else
+                      "FAIL: pan-scan's findings differ from the planted card data"))
+
+# ---- CSV ----
+res = env["BENCH_RESULTS"]
+os.makedirs(os.path.dirname(res) or ".", exist_ok=True)
+new = not os.path.exists(res) or os.path.getsize(res) == 0
+with open(res, "a", newline="") as f:
+    w = csv.writer(f)
+    if new:
+        w.writerow(["date", "host", "size", "threads", "cat_s", "rg_s", "panscan_s", "panscan_rss_mib", "found", "expected"])
+    w.writerow([datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), socket.gethostname(),
+                expected.get("params", {}).get("size", env["BENCH_SIZE"]), env["BENCH_THREADS"], "%.3f" % cat_s, "%.3f" % rg_s, "%.3f" % ps_s,
+                "%.1f" % (tools[2][2] / 1024), len(findings), expected["findings"]])
+print("appended to %s" % res)
+sys.exit(0 if ok else 1)
+EOF
+rc=$?
+set -e
+exit $rc

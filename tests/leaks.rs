@@ -1,0 +1,81 @@
+//! No full PAN ever leaves pan-scan: run every format on a corpus where
+//! PANs sit in contents, file names, directory names and error-causing
+//! paths, then look for each PAN, in every written-out form, in everything
+//! pan-scan wrote. Scanning pan-scan's own output finds no card data.
+
+use std::process::Stdio;
+
+use crate::cli::{AMEX, DISCOVER19, MC, VISA};
+use crate::util::{bin, contains_pan, Tree};
+
+#[test]
+fn no_output_holds_a_full_pan() {
+    let t = Tree::new();
+    let pans = [VISA, MC, AMEX, DISCOVER19, "4111111111111111"];
+    t.file(
+        &format!("{MC}/{VISA}.txt"),
+        format!("card {VISA}\n{AMEX}\n"),
+    );
+    t.file(
+        "utf16.txt",
+        format!("\u{feff}card {MC}")
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect::<Vec<u8>>(),
+    );
+    t.file(
+        "t.txt",
+        format!("%B{DISCOVER19}^DOE/J^2712101000?\n4111111111111111\n"),
+    );
+    // A file that cannot be opened, with a PAN in its name.
+    std::os::unix::fs::symlink("/nonexistent", t.path().join(format!("{AMEX}-link"))).unwrap();
+    let dangling = t.path().join(format!("{AMEX}-link"));
+    for fmt in ["human", "jsonl"] {
+        for extra in [vec![], vec!["--follow"], vec!["-q"]] {
+            let mut c = bin();
+            c.args(["--format", fmt])
+                .args(&extra)
+                .arg(t.path())
+                .arg(&dangling);
+            let out = c.stdin(Stdio::null()).output().unwrap();
+            for pan in pans {
+                assert!(
+                    !contains_pan(&out.stdout, pan),
+                    "{fmt} {extra:?}: stdout holds {pan}"
+                );
+                assert!(
+                    !contains_pan(&out.stderr, pan),
+                    "{fmt} {extra:?}: stderr holds {pan}"
+                );
+            }
+            // pan-scan's output, scanned by pan-scan, holds no card data.
+            let mut again = bin()
+                .args(["--format", "jsonl", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            {
+                use std::io::Write;
+                let mut i = again.stdin.take().unwrap();
+                i.write_all(&out.stdout).unwrap();
+                i.write_all(&out.stderr).unwrap();
+            }
+            let o2 = again.wait_with_output().unwrap();
+            assert_eq!(
+                o2.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o2.stdout)
+            );
+        }
+    }
+    // Errors name the path masked too.
+    let out = bin()
+        .arg(t.path().join(format!("{VISA}-missing")))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!contains_pan(&out.stderr, VISA));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("453201******0366-missing"));
+}
