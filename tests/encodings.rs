@@ -41,7 +41,7 @@ fn separators_and_shapes() {
         format!("pan={VISA};"),
         format!("CC{VISA};"),
         format!("\"{VISA}\""),
-        format!("qty 2 4532 0151 1283 0366 12/27"),
+        "qty 2 4532 0151 1283 0366 12/27".to_string(),
     ] {
         let f = found(text.as_bytes());
         assert_eq!(f.len(), 1, "{text:?}: {f:?}");
