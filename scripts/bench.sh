@@ -167,14 +167,18 @@ TIME_OUT=$(mktemp)
 trap 'rm -f "$TIME_OUT"' EXIT
 
 # run_timed NAME OK_CODES CMD... : runs CMD under GNU time with stdout to $RT_STDOUT and
-# stderr to $RT_STDERR; sets WALL (s, from EPOCHREALTIME when bash has it, else time's %e),
+# stderr to $RT_STDERR (empty: left alone; never /dev/stderr, which truncates a log file); sets WALL (s, from EPOCHREALTIME when bash has it, else time's %e),
 # RSS (peak KiB) and RC.
 run_timed() {
   local name=$1 ok=$2 t0 t1 last
   shift 2
   t0=${EPOCHREALTIME:-}
   set +e
-  /usr/bin/time -f '%e %M' -o "$TIME_OUT" "$@" > "$RT_STDOUT" 2> "$RT_STDERR"
+  if [[ -n $RT_STDERR ]]; then
+    /usr/bin/time -f '%e %M' -o "$TIME_OUT" "$@" > "$RT_STDOUT" 2> "$RT_STDERR"
+  else
+    /usr/bin/time -f '%e %M' -o "$TIME_OUT" "$@" > "$RT_STDOUT"
+  fi
   RC=$?
   set -e
   t1=${EPOCHREALTIME:-}
@@ -207,7 +211,7 @@ time_tool() {  # time_tool NAME OK_CODES CMD...  (set RT_STDOUT/RT_STDERR first)
 }
 
 say "timing with $THREADS threads, best of $RUNS"
-RT_STDOUT=/dev/null RT_STDERR=/dev/stderr
+RT_STDOUT=/dev/null RT_STDERR=
 # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
 time_tool cat "0" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
   || die "cat run failed"

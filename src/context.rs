@@ -162,8 +162,9 @@ impl Matcher {
 }
 
 /// An ASCII word must not be glued to letters on its left (so `cc` does
-/// not match inside `accept`); a short word must not be glued on its right
-/// either. Digits, `_`, `-`, `=` and the like are fine neighbours.
+/// not match inside `accept`); a short word must not be glued to a letter
+/// on its right nor to a letter or digit on its left (`22CC6` is a hex
+/// word). Digits on the right (`cc4111…`), `_`, `-`, `=` are fine.
 fn boundary_ok(src: &[u8], ms: usize, me: usize, form: Form, short: bool) -> bool {
     let (prev, next) = match form {
         Form::Utf8 | Form::Legacy => (ms.checked_sub(1).map(|i| src[i]), src.get(me).copied()),
@@ -173,7 +174,8 @@ fn boundary_ok(src: &[u8], ms: usize, me: usize, form: Form, short: bool) -> boo
         Form::Utf16Be => (ms.checked_sub(1).map(|i| src[i]), src.get(me + 1).copied()),
     };
     let letter = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphabetic());
-    !(letter(prev) || short && letter(next))
+    let digit = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_digit());
+    !(letter(prev) || short && (letter(next) || digit(prev)))
 }
 
 #[cfg(test)]
@@ -218,6 +220,7 @@ mod tests {
         assert_eq!(ctx("accept 4111111111111111").positive, None);
         assert_eq!(ctx("cc=4111111111111111").positive.as_deref(), Some("cc"));
         assert_eq!(ctx("pancake 4111111111111111").positive, None);
+        assert_eq!(ctx("22CC6 4111111111111111").positive, None);
         assert_eq!(
             ctx("cardNumber=4111111111111111").positive.as_deref(),
             Some("cardnumber")

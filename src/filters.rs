@@ -18,10 +18,12 @@ pub enum Filter {
     ArithmeticSequence,
     Gs1ProductCode,
     NegativeContext,
+    NumberTable,
+    RareLengthWithoutContext,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 7] = [
+    pub const ALL: [Filter; 9] = [
         Filter::HexToken,
         Filter::DecimalNumber,
         Filter::LongGroupRun,
@@ -29,6 +31,8 @@ impl Filter {
         Filter::ArithmeticSequence,
         Filter::Gs1ProductCode,
         Filter::NegativeContext,
+        Filter::NumberTable,
+        Filter::RareLengthWithoutContext,
     ];
 
     pub fn id(self) -> &'static str {
@@ -40,6 +44,8 @@ impl Filter {
             Filter::ArithmeticSequence => "arithmetic_sequence",
             Filter::Gs1ProductCode => "gs1_product_code",
             Filter::NegativeContext => "negative_context",
+            Filter::NumberTable => "number_table",
+            Filter::RareLengthWithoutContext => "rare_length_without_context",
         }
     }
 
@@ -51,6 +57,13 @@ impl Filter {
 /// Filters that look at the text around the candidate `t[w.start..w.end]`.
 pub fn structural(t: &[u8], tok: &Token, w: &Window) -> Option<Filter> {
     if hex_token(t, w.start, w.end) {
+        return Some(Filter::HexToken);
+    }
+    // A grouped number glued to a hex letter is a row of hex words.
+    let hex_letter = |c: Option<&u8>| c.is_some_and(|c| matches!(c, b'a'..=b'f' | b'A'..=b'F'));
+    if w.first != w.last
+        && ((w.start > 0 && hex_letter(t.get(w.start - 1))) || hex_letter(t.get(w.end)))
+    {
         return Some(Filter::HexToken);
     }
     if decimal(t, w.start, w.end) {
@@ -78,6 +91,89 @@ pub fn digits(d: &[u8]) -> Option<Filter> {
 
 fn is_hex(c: u8) -> bool {
     c.is_ascii_hexdigit()
+}
+
+/// Characters that separate the items of a list or table.
+fn is_gap(c: u8) -> bool {
+    matches!(
+        c,
+        b' ' | b'\t'
+            | b','
+            | b';'
+            | b'|'
+            | b'"'
+            | b'\''
+            | b'\r'
+            | b'\n'
+            | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b':'
+            | b'='
+    )
+}
+
+/// The word (run of ASCII letters, digits and `_`) nearest before `s` or
+/// from `e` on, across at most eight gap characters.
+fn word_before(t: &[u8], s: usize) -> &[u8] {
+    let mut i = s;
+    while i > 0 && s - i < 8 && is_gap(t[i - 1]) {
+        i -= 1;
+    }
+    let end = i;
+    while i > 0 && end - i < 40 && (t[i - 1].is_ascii_alphanumeric() || t[i - 1] == b'_') {
+        i -= 1;
+    }
+    &t[i..end]
+}
+
+fn word_after(t: &[u8], e: usize) -> &[u8] {
+    let mut i = e;
+    while i < t.len() && i - e < 8 && is_gap(t[i]) {
+        i += 1;
+    }
+    let start = i;
+    while i < t.len() && i - start < 40 && (t[i].is_ascii_alphanumeric() || t[i] == b'_') {
+        i += 1;
+    }
+    &t[start..i]
+}
+
+/// A number that is an item of a table or list of numbers: the token has
+/// two or more other groups on one side, or the nearest words on both sides
+/// are long numbers that are not card numbers (`is_pan` says which are),
+/// or, for a grouped number, a neighbouring word is a hex group (a table of
+/// code points or addresses).
+pub fn number_table(t: &[u8], tok: &Token, w: &Window, is_pan: impl Fn(&[u8]) -> bool) -> bool {
+    // Other groups of the token, not counting card numbers (a line may
+    // list several cards).
+    let g = &tok.groups;
+    let other = |i: usize| !is_pan(&t[g[i].start..g[i].end]);
+    let left: Vec<usize> = (0..w.first).filter(|&i| other(i)).collect();
+    let right: Vec<usize> = (w.last + 1..g.len()).filter(|&i| other(i)).collect();
+    if left.len() >= 2 || right.len() >= 2 {
+        return true;
+    }
+    // A neighbouring group of five or more digits: a row of numbers (an
+    // expiry, a CVV or a row number next to a card is shorter).
+    if left.iter().chain(&right).any(|&i| g[i].digits >= 5) {
+        return true;
+    }
+    let (prev, next) = (word_before(t, w.start), word_after(t, w.end));
+    let long_number = |x: &[u8]| x.len() >= 6 && x.iter().all(u8::is_ascii_digit) && !is_pan(x);
+    if long_number(prev) && long_number(next) {
+        return true;
+    }
+    let hex_word = |x: &[u8]| {
+        x.len() >= 4
+            && x.iter().all(|&c| is_hex(c))
+            && x.iter().any(|c| c.is_ascii_alphabetic())
+            && x.iter().any(u8::is_ascii_digit)
+    };
+    w.first != w.last && (hex_word(prev) || hex_word(next))
 }
 
 /// A hex literal (`0x…`), the neighbourhood rule of bulk_extractor (the
@@ -160,6 +256,13 @@ fn repeated(d: &[u8]) -> bool {
     if distinct <= 2 || max * 4 > d.len() * 3 {
         return true;
     }
+    // All digits within a span of five values: stroke-order codes (1–5),
+    // dice rolls, base-5 data.
+    let lo = counts.iter().position(|&n| n > 0).unwrap_or(0);
+    let hi = counts.iter().rposition(|&n| n > 0).unwrap_or(0);
+    if hi - lo <= 4 {
+        return true;
+    }
     // Periodic body (the check digit may differ): 1234123412341234.
     let body = &d[..d.len() - 1];
     (1..=4).any(|p| body.len() > 2 * p && (p..body.len()).all(|i| body[i] == body[i - p]))
@@ -225,6 +328,8 @@ mod tests {
         assert!(repeated(b"4444444444444448"));
         assert!(repeated(b"4545454545454545"));
         assert!(repeated(b"4123412341234123"));
+        assert!(repeated(b"4111251154311"));
+        assert!(!repeated(b"4111251154319"));
         assert!(!repeated(b"4532015112830366"));
         assert!(arithmetic(b"4567890123456789"));
         assert!(arithmetic(b"4321098765432109"));

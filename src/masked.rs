@@ -61,6 +61,10 @@ fn one(t: &[u8], tok: &Token, w: &Window, rules: &Rules) -> Option<MaskedPan> {
     if lead.len() + trail.len() < 4 || !(trail.is_empty() || trail.len() >= 4) {
         return None;
     }
+    // With no leading digits, only the last four may show.
+    if lead.is_empty() && trail.len() != 4 {
+        return None;
+    }
     // Letter masks must not be part of a word: "Box", "XXL".
     let letter = |i: Option<&u8>| i.is_some_and(|c| c.is_ascii_alphabetic());
     let first_c = t[w.start];

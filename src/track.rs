@@ -121,6 +121,13 @@ fn emv57(t: &[u8], s: usize, e: usize) -> Option<Track> {
     if matches!(t.get(j), Some(b'F' | b'f')) {
         j += 1;
     }
+    // In a hex dump the neighbours are hex digits or separators; a letter
+    // past F means this is a word or a table of symbols, not tag 57.
+    let word =
+        |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii_alphabetic() && !c.is_ascii_hexdigit());
+    if word(t.get(j)) || (s > 0 && word(t.get(s - 1))) {
+        return None;
+    }
     Some(Track {
         kind: TrackKind::Track2,
         start: s,

@@ -49,10 +49,17 @@ fn separators_and_shapes() {
     }
     let f = found(b"amex 3739 825979 19073 ok");
     assert_eq!(f[0].1, "373982*****9073");
-    let f = found(format!("disc {DISCOVER19} ok").as_bytes());
+    let f = found(format!("disc card {DISCOVER19} ok").as_bytes());
     assert_eq!(f[0].1, "601139*********7481");
     let f = found(b"mc 2223 3416 7211 0686 ok");
     assert_eq!(f[0].1, "222334******0686");
+}
+
+#[test]
+fn several_pans_on_one_line() {
+    let f = found(format!("{MC} {VISA} {AMEX}\n").as_bytes());
+    let m: Vec<&str> = f.iter().map(|x| x.1.as_str()).collect();
+    assert_eq!(m, ["542539******1907", V, "373982*****9073"]);
 }
 
 #[test]

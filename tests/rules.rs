@@ -37,12 +37,12 @@ fn brand_examples() {
             b.id
         );
         for ex in &b.examples {
-            let got = brand_ids(&format!("value {ex} seen"));
+            let got = brand_ids(&format!("card number {ex} seen"));
             assert_eq!(got, [(Kind::Pan, b.id.clone())], "example {ex} of {}", b.id);
             checked += 1;
         }
         for ex in &b.negative_examples {
-            let got = brand_ids(&format!("value {ex} seen"));
+            let got = brand_ids(&format!("card number {ex} seen"));
             assert!(
                 got.iter().all(|(_, id)| id != &b.id),
                 "negative example {ex} of {} was labelled {got:?}",
