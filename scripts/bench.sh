@@ -27,7 +27,7 @@ usage: scripts/bench.sh [options]
   --threads N      threads for cat, rg and pan-scan (default: nproc)
   --corpus DIR     corpus directory (default $CORPUS or target/bench-corpus-SIZE); an
                    existing corpus there is reused when its expected.json matches --size
-                   and --seed (without an explicit --size, any corpus there is reused)
+                   and --seed (with neither given, any corpus there is reused)
   --bin PATH       pan-scan binary to benchmark (default: cargo build --release)
   --runs N         timed runs per tool, best wall time wins (default 3)
   --seed N         corpus seed (default 1)
@@ -47,6 +47,7 @@ CORPUS_DIR="${CORPUS:-}"
 BIN=""
 RUNS=3
 SEED=1
+SEED_SET=0
 OUT_DIR=""
 RESULTS=""
 
@@ -71,7 +72,7 @@ while (($#)); do
         --corpus) CORPUS_DIR=$(abspath "$val") ;;
         --bin) BIN=$(abspath "$val") ;;
         --runs) RUNS=$val ;;
-        --seed) SEED=$val ;;
+        --seed) SEED=$val; SEED_SET=1 ;;
         --out) OUT_DIR=$(abspath "$val") ;;
         --results) RESULTS=$(abspath "$val") ;;
       esac ;;
@@ -129,15 +130,19 @@ fi
 corpus_matches() {  # exit 0 when CORPUS_DIR holds a complete corpus for SIZE/SEED
   [[ -f $CORPUS_DIR/expected.json && -f $CORPUS_DIR/planted.tsv ]] || return 1
   [[ ! -e $CORPUS_DIR/.mkcorpus-incomplete ]] || return 1
-  python3 - "$SCRIPT_DIR" "$CORPUS_DIR/expected.json" "$SIZE" "$SEED" "$SIZE_SET" <<'EOF'
+  python3 - "$SCRIPT_DIR" "$CORPUS_DIR/expected.json" "$SIZE" "$SEED" "$SIZE_SET" "$SEED_SET" <<'EOF'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import mkcorpus
-e = json.load(open(sys.argv[2]))
-p = e.get("params", {})
+_, _, path, size, seed, size_set, seed_set = sys.argv
+try:
+    p = json.load(open(path)).get("params", {})
+except ValueError:
+    sys.exit(1)
 if p.get("version") != mkcorpus.GEN_VERSION:
     sys.exit(1)
-if sys.argv[5] == "1" and (p.get("size_bytes") != mkcorpus.parse_size(sys.argv[3]) or p.get("seed") != int(sys.argv[4])):
+explicit = size_set == "1" or seed_set == "1"  # otherwise any corpus found there is reused
+if explicit and (p.get("size_bytes") != mkcorpus.parse_size(size) or p.get("seed") != int(seed)):
     sys.exit(1)
 EOF
 }
@@ -161,14 +166,15 @@ find "$CORPUS_DIR" -type f -print0 | xargs -0 -n 256 cat > /dev/null
 
 # ---- 5. timed runs -------------------------------------------------------------------
 mkdir -p "$OUT_DIR"
-OUT_JSONL=$OUT_DIR/panscan-$SIZE.jsonl
-ERR_LOG=$OUT_DIR/panscan-$SIZE.stderr
+OUT_JSONL=$OUT_DIR/panscan-$(basename "$CORPUS_DIR").jsonl
+ERR_LOG=${OUT_JSONL%.jsonl}.stderr
 TIME_OUT=$(mktemp)
 trap 'rm -f "$TIME_OUT"' EXIT
 
-# run_timed NAME OK_CODES CMD... : runs CMD under GNU time with stdout to $RT_STDOUT and
-# stderr to $RT_STDERR (empty: left alone; never /dev/stderr, which truncates a log file); sets WALL (s, from EPOCHREALTIME when bash has it, else time's %e),
-# RSS (peak KiB) and RC.
+# run_timed NAME OK_CODES CMD... : runs CMD under GNU time, stdout to $RT_STDOUT, stderr to
+# $RT_STDERR (empty: left alone; not /dev/stderr, whose reopening truncates a log file).
+# Sets WALL (seconds, from EPOCHREALTIME when bash has it, else time's %e), RSS (peak KiB)
+# and RC.
 run_timed() {
   local name=$1 ok=$2 t0 t1 last
   shift 2
@@ -330,7 +336,11 @@ print("  %-12s %9d %9d%s" % ("total", expected["findings"], len(findings), "" if
 left = planted.copy()
 unexpected = []
 for r in findings:
-    key = (relpath(str(r.get("path", ""))), r.get("line"), r.get("kind"))
+    try:
+        line = int(r.get("line"))
+    except (TypeError, ValueError):
+        line = r.get("line")
+    key = (relpath(str(r.get("path", ""))), line, r.get("kind"))
     if left.get(key, 0) > 0:
         left[key] -= 1
     else:

@@ -250,7 +250,6 @@ FORMS = [  # form, kind, weight (share of planted items)
     ("binary_nul", "pan", 5), ("utf16le", "pan", 4), ("fullwidth", "pan", 4),
     ("track2", "track2", 8), ("track1", "track1", 6), ("masked", "masked_pan", 10),
 ]
-FORM_KIND = {f: k for f, k, _ in FORMS}
 
 # --------------------------------------------------------------------------------------
 # Noise vocabulary
@@ -1582,7 +1581,7 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 2)[2])
     ap.add_argument("outdir")
     ap.add_argument("--size", default="1G", help="total size, e.g. 20M or 1G (default 1G)")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="PRNG seed (default 1)")
     ap.add_argument("--check", action="store_true", help="after generating, re-read the corpus and verify it")
     ap.add_argument("--check-only", action="store_true", help="only verify an existing corpus")
     ap.add_argument("--force", action="store_true", help="replace an existing corpus in OUTDIR")
