@@ -23,8 +23,8 @@ use crate::token::{self, Token, Window};
 use crate::track::{self, Track, TrackKind};
 
 /// Projected windows reach this many characters either side of a trigger.
-const PROJ_LEFT: usize = 160;
-const PROJ_RIGHT: usize = 320;
+const PROJ_LEFT: usize = 64;
+const PROJ_RIGHT: usize = 160;
 /// Triggers this far past `emit_end` are still examined, because a token
 /// (a masked PAN whose only digit run is its last four) can start before
 /// `emit_end` and trigger after it.
@@ -66,6 +66,9 @@ pub struct Region {
 pub struct Scratch {
     trig: Vec<Trigger>,
     proj: Projection,
+    tok: Token,
+    tok2: Token,
+    cells: Vec<u8>,
     wins: Vec<Window>,
     cands: Vec<Cand>,
     /// How many candidates each filter rejected (indexed by
@@ -98,6 +101,55 @@ impl Text<'_> {
             Some(m) => m[i] as usize,
         }
     }
+}
+
+/// The end of the digit run at `p` if it is shorter than any card number
+/// and nothing next to it (a separator before more digits, a mask
+/// character, a non-ASCII character) could extend it into one: most
+/// triggers in logs (IDs, years, counters) end here, before tokenizing.
+#[inline]
+fn short_isolated_run(buf: &[u8], p: usize) -> Option<usize> {
+    let mut e = p;
+    while e < buf.len() && buf[e].is_ascii_digit() {
+        e += 1;
+    }
+    if e - p >= 12 {
+        return None;
+    }
+    let digit = |i: usize| buf.get(i).is_some_and(u8::is_ascii_digit);
+    let cell = |i: usize| buf.get(i).is_some_and(|&c| c.is_ascii_digit() || token::is_mask(c));
+    let extends = |c: u8, next_cell: bool| match c {
+        b' ' | b'-' | b'+' | b'%' => next_cell,
+        c => c >= 0x80 || token::is_mask(c),
+    };
+    if p > 0 {
+        let c = buf[p - 1];
+        if extends(c, p >= 2 && cell(p - 2)) {
+            return None;
+        }
+    }
+    // An ISO date, `2024-05-01`, ends its token unless another dash group
+    // or a cell follows.
+    let date = e - p == 4
+        && buf.get(e) == Some(&b'-')
+        && digit(e + 1)
+        && digit(e + 2)
+        && buf.get(e + 3) == Some(&b'-')
+        && digit(e + 4)
+        && digit(e + 5);
+    if date {
+        return match buf.get(e + 6) {
+            Some(&c) if c.is_ascii_digit() || token::is_mask(c) || c >= 0x80 => None,
+            Some(b'-') if cell(e + 7) => None,
+            _ => Some(e + 6),
+        };
+    }
+    if let Some(&c) = buf.get(e) {
+        if extends(c, cell(e + 1) || c == b'%') {
+            return None;
+        }
+    }
+    Some(e)
 }
 
 /// The shared, immutable detector.
@@ -168,19 +220,38 @@ impl Detector {
         s: &mut Scratch,
         out: &mut Vec<Hit>,
     ) -> usize {
-        let tok = token::tokenize(buf, p, resume, buf.len(), true);
+        // The kernel may point anywhere in a digit run: start at its start.
+        let mut p = p;
+        while p > resume && buf[p - 1].is_ascii_digit() {
+            p -= 1;
+        }
+        if let Some(end) = short_isolated_run(buf, p) {
+            return end;
+        }
+        let mut tok = std::mem::take(&mut s.tok);
+        token::tokenize_into(buf, p, resume, buf.len(), true, &mut tok);
         // A non-ASCII character touching the token (•, ＊, a full-width
         // digit or dash) may belong to it: read it as UTF-8 instead.
         let high = |i: Option<&u8>| i.is_some_and(|&c| c >= 0x80);
         if (tok.start > 0 && high(buf.get(tok.start - 1))) || high(buf.get(tok.end)) {
+            s.tok = tok;
             return self.on_projected(buf, p, resume, r, s, out, Encoding::Utf8);
+        }
+        // The common case in digit-heavy text (dates, IDs): too few digits
+        // for any card number.
+        if tok.cells < 12 {
+            let end = tok.end;
+            s.tok = tok;
+            return end;
         }
         let text = Text {
             t: buf,
             map: None,
             enc: Encoding::Ascii,
         };
-        self.analyze(&text, buf, p, resume, tok, r, s, out)
+        let end = self.analyze(&text, buf, p, resume, &tok, r, s, out);
+        s.tok = tok;
+        end
     }
 
     /// Digits interleaved with NULs: UTF-16 text or NUL-separated digits.
@@ -257,8 +328,15 @@ impl Detector {
             map: Some(&proj.map),
             enc,
         };
-        let tok = token::tokenize(&proj.text, k, 0, proj.text.len(), true);
-        self.analyze(&text, buf, k, 0, tok, r, s, out)
+        let mut tok = std::mem::take(&mut s.tok);
+        token::tokenize_into(&proj.text, k, 0, proj.text.len(), true, &mut tok);
+        let end = if tok.cells < 12 {
+            text.src(tok.end)
+        } else {
+            self.analyze(&text, buf, k, 0, &tok, r, s, out)
+        };
+        s.tok = tok;
+        end
     }
 
     /// The slow path proper, on one token. Returns the source offset where
@@ -270,42 +348,64 @@ impl Detector {
         src: &[u8],
         p: usize,
         lo: usize,
-        mut tok: Token,
+        tok0: &Token,
         r: Region,
         s: &mut Scratch,
         out: &mut Vec<Hit>,
     ) -> usize {
         let t = text.t;
         let owned = |start: usize| start >= r.scan_start && start < r.emit_end;
-        let mut end = tok.end;
-        if tok.groups.iter().any(|g| g.masks > 0) {
-            token::windows(&tok, &mut s.wins);
-            if let Some(m) = masked::best(t, &tok, &s.wins, self.rules) {
-                let start = text.src(m.start);
-                if owned(start) {
-                    let hit = self.masked_hit(text, src, &m, start);
-                    out.push(hit);
-                }
-                return text.src(end);
-            }
-            tok = token::tokenize(t, p, lo, t.len(), false);
-            end = end.max(tok.end);
+        let end = tok0.end;
+        if !tok0.groups.iter().any(|g| g.masks > 0) {
+            return self.analyze_digits(text, src, tok0, end, r, s, out);
         }
-        token::windows(&tok, &mut s.wins);
+        token::windows(tok0, &mut s.wins);
+        if let Some(m) = masked::best(t, tok0, &s.wins, self.rules) {
+            let start = text.src(m.start);
+            if owned(start) {
+                let hit = self.masked_hit(text, src, &m, start);
+                out.push(hit);
+            }
+            return text.src(end);
+        }
+        // Not a masked PAN: read the digits alone.
+        let mut tok2 = std::mem::take(&mut s.tok2);
+        token::tokenize_into(t, p, lo, t.len(), false, &mut tok2);
+        let end = end.max(tok2.end);
+        let result = self.analyze_digits(text, src, &tok2, end, r, s, out);
+        s.tok2 = tok2;
+        result
+    }
+
+    /// The digit analysis of a token without mask characters.
+    #[allow(clippy::too_many_arguments)]
+    fn analyze_digits(
+        &self,
+        text: &Text,
+        src: &[u8],
+        tok: &Token,
+        mut end: usize,
+        r: Region,
+        s: &mut Scratch,
+        out: &mut Vec<Hit>,
+    ) -> usize {
+        let t = text.t;
+        let owned = |start: usize| start >= r.scan_start && start < r.emit_end;
+        token::windows(tok, &mut s.wins);
         s.cands.clear();
-        let mut cells = Vec::with_capacity(24);
+        let mut cells = std::mem::take(&mut s.cells);
         for w in &s.wins {
             cells.clear();
-            token::cells(t, &tok, w, &mut cells);
+            token::cells(t, tok, w, &mut cells);
             let Some(digits) = Digits::collect(&cells) else {
-                continue;
-            };
-            let Some(brand) = self.rules.brand_of(digits.as_bytes()) else {
                 continue;
             };
             if !digits.luhn() {
                 continue;
             }
+            let Some(brand) = self.rules.brand_of(digits.as_bytes()) else {
+                continue;
+            };
             let track = if w.first == w.last {
                 track::around_pan(t, w.start, w.end)
             } else {
@@ -320,6 +420,7 @@ impl Detector {
                 test,
             });
         }
+        s.cells = cells;
         // EMV tag 57 in a hex dump: the digits before `D` also hold the tag
         // and length bytes, so try the suffixes of a long run.
         for g in &tok.groups {
@@ -373,7 +474,7 @@ impl Detector {
             // Structure says "not a card number" even for a test PAN; the
             // digit and context filters never drop a published test PAN.
             if c.track.is_none() {
-                let mut f = filters::structural(t, &tok, &c.win);
+                let mut f = filters::structural(t, tok, &c.win);
                 if f.is_none() && !c.test {
                     f = filters::digits(c.digits.as_bytes());
                 }
@@ -385,7 +486,7 @@ impl Detector {
             let (ss, se) = (text.src(c.win.start), text.src(c.win.end));
             let ctx = self.context(text, src, ss, se, c.win.start, c.win.end);
             if c.track.is_none() && !c.test {
-                if let Some(f) = self.context_filter(t, &tok, &c, &ctx) {
+                if let Some(f) = self.context_filter(t, tok, &c, &ctx) {
                     s.rejected[f.index()] += 1;
                     continue;
                 }

@@ -135,6 +135,8 @@ pub struct Rules {
     pub brands: Vec<Brand>,
     pub brand_specs: Vec<BrandSpec>,
     intervals: Vec<Interval>,
+    /// For each two-digit prefix, the intervals that can hold it.
+    by_prefix2: Vec<Vec<u16>>,
     test_pans: HashSet<Vec<u8>>,
     pub filters: Vec<FilterSpec>,
     pub context: ContextSpec,
@@ -232,7 +234,18 @@ impl Rules {
             h.update([0]);
         }
         let digest = hex(&h.finalize());
+        let mut by_prefix2 = vec![Vec::new(); 100];
+        for (i, iv) in intervals.iter().enumerate() {
+            // Two-digit prefixes p with [p, p+1) * 10^6 meeting [lo, hi).
+            for (p, list) in by_prefix2.iter_mut().enumerate() {
+                let (a, b) = (p as u32 * 1_000_000, (p as u32 + 1) * 1_000_000);
+                if a < iv.hi && iv.lo < b {
+                    list.push(i as u16);
+                }
+            }
+        }
         Ok(Rules {
+            by_prefix2,
             version: bf.version,
             brands,
             brand_specs: bf.brands,
@@ -269,7 +282,9 @@ impl Rules {
         let lo = v * scale;
         let hi = lo + scale - 1;
         let mut best: Option<(u8, usize)> = None;
-        for iv in &self.intervals {
+        let p2 = (lo / 1_000_000) as usize;
+        for &i in &self.by_prefix2[p2] {
+            let iv = &self.intervals[i as usize];
             if lo >= iv.lo && hi < iv.hi {
                 let b = iv.brand as usize;
                 if !self.brands[b].allows(len) {

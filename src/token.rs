@@ -49,6 +49,14 @@ pub struct Token {
     pub groups: Vec<Group>,
     /// The token was cut at MAX_GROUPS (or the text's end) and goes on.
     pub cut: bool,
+    /// Digits and mask characters in all groups.
+    pub cells: usize,
+}
+
+impl Default for Token {
+    fn default() -> Self {
+        Token { start: 0, end: 0, sep: Sep::None, groups: Vec::new(), cut: false, cells: 0 }
+    }
 }
 
 #[inline]
@@ -101,6 +109,14 @@ fn sep_before(t: &[u8], lo: usize, i: usize) -> Option<(Sep, usize)> {
 /// walking left no further than `lo` and right no further than `hi`.
 /// `masks` says whether mask characters belong to groups.
 pub fn tokenize(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool) -> Token {
+    let mut tok = Token::default();
+    tokenize_into(t, p, lo, hi, masks, &mut tok);
+    tok
+}
+
+/// [`tokenize`] into a reused token (no allocation once its group list
+/// has grown): this runs at every trigger.
+pub fn tokenize_into(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool, tok: &mut Token) {
     debug_assert!(is_digit(t[p]));
     let floor = lo.max(p.saturating_sub(MAX_LEFT));
     // Walk left to the token's start. The separator seen first (nearest to
@@ -122,7 +138,9 @@ pub fn tokenize(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool) -> Token 
         }
     }
     // Walk right, building groups.
-    let mut groups = Vec::with_capacity(8);
+    let groups = &mut tok.groups;
+    groups.clear();
+    let mut cells = 0usize;
     let mut j = i;
     let mut cut = false;
     // The right walk uses the separator found on the left, if any.
@@ -146,6 +164,7 @@ pub fn tokenize(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool) -> Token 
             digits: nd.min(255) as u8,
             masks: nm.min(255) as u8,
         });
+        cells += j - gs;
         if j >= hi {
             cut = true;
             break;
@@ -164,13 +183,11 @@ pub fn tokenize(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool) -> Token 
             _ => break,
         }
     }
-    Token {
-        start: i,
-        end: j,
-        sep: sep.unwrap_or(Sep::None),
-        groups,
-        cut,
-    }
+    tok.start = i;
+    tok.end = j;
+    tok.sep = sep.unwrap_or(Sep::None);
+    tok.cut = cut;
+    tok.cells = cells;
 }
 
 /// Whether group sizes form the shape of a printed card number: one
@@ -214,7 +231,7 @@ pub fn cells(t: &[u8], tok: &Token, w: &Window, out: &mut Vec<u8>) {
 pub fn windows(tok: &Token, out: &mut Vec<Window>) {
     out.clear();
     let g = &tok.groups;
-    let mut sizes: Vec<usize> = Vec::with_capacity(8);
+    let mut sizes = [0usize; 19];
     for last in 0..g.len() {
         let mut cells = 0usize;
         for first in (0..=last).rev() {
@@ -228,9 +245,12 @@ pub fn windows(tok: &Token, out: &mut Vec<Window>) {
             if first != last && tok.sep == Sep::None {
                 continue;
             }
-            sizes.clear();
-            sizes.extend(g[first..=last].iter().map(|x| x.len()));
-            if card_shape(&sizes) {
+            // At most 19 cells, so at most 19 groups.
+            let n = last - first + 1;
+            for (k, x) in g[first..=last].iter().enumerate() {
+                sizes[k] = x.len();
+            }
+            if card_shape(&sizes[..n]) {
                 out.push(Window {
                     first,
                     last,
