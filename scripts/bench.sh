@@ -93,7 +93,9 @@ CORPUS_DIR=${CORPUS_DIR:-$REPO/target/bench-corpus-$SIZE}
 OUT_DIR=${OUT_DIR:-$REPO/target/bench-out}
 RESULTS=${RESULTS:-$REPO/benches/results/bench.csv}
 # The PAN regex for ripgrep: 12-19 digits, optionally separated by single spaces or dashes.
-PAN_RE='\b(?:\d[ -]?){11,18}\d\b'
+# ASCII mode ((?-u)): the Unicode \d and \b are 3-4x slower in ripgrep and buy nothing here, so
+# this is the fastest equivalent regex, the fair peer.
+PAN_RE='(?-u)\b(?:[0-9][ -]?){11,18}[0-9]\b'
 
 # ---- 1. tools ------------------------------------------------------------------------
 gnu_time_ok() { [[ -x /usr/bin/time ]] && /usr/bin/time -f '%e %M' -o /dev/null true >/dev/null 2>&1; }

@@ -223,3 +223,79 @@ fn many_files_and_threads() {
         assert_eq!(summary(&recs)["files_scanned"], 500);
     }
 }
+
+#[test]
+fn one_file_system_stops_at_mount_points() {
+    let t = Tree::new();
+    t.file("here.txt", "nothing\n");
+    let mnt = t.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    std::fs::write(mnt.join("card.txt"), format!("card {VISA}\n")).unwrap();
+    let root = t.path().to_str().unwrap();
+    let (code_all, _) = jsonl(&[root]);
+    let (code_one, recs) = jsonl(&["--one-file-system", root]);
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    assert_eq!(code_all, 1, "without the flag the mounted file is scanned");
+    assert_eq!(code_one, 0);
+    assert_eq!(
+        reasons(&recs),
+        [("mnt".to_string(), "other_filesystem".to_string())]
+    );
+}
+
+#[test]
+fn several_roots_and_read_only_access() {
+    let a = Tree::new();
+    let b = Tree::new();
+    let pa = a.file("a.txt", format!("card {VISA}\n"));
+    b.file("b.txt", format!("card {MC}\n"));
+    // An access time two days old: relatime would refresh it on a plain
+    // read; O_NOATIME leaves it alone.
+    let old = std::time::SystemTime::now() - Duration::from_secs(2 * 86400);
+    let f = std::fs::File::options().write(true).open(&pa).unwrap();
+    f.set_times(
+        std::fs::FileTimes::new()
+            .set_accessed(old)
+            .set_modified(old),
+    )
+    .unwrap();
+    drop(f);
+    let before = std::fs::metadata(&pa).unwrap();
+    let (code, recs) = jsonl(&[a.path().to_str().unwrap(), b.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(of_type(&recs, "finding").len(), 2);
+    assert_eq!(summary(&recs)["atime_not_preserved"], 0);
+    let after = std::fs::metadata(&pa).unwrap();
+    assert_eq!(
+        before.accessed().unwrap(),
+        after.accessed().unwrap(),
+        "atime untouched"
+    );
+    assert_eq!(before.modified().unwrap(), after.modified().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&pa).unwrap(),
+        format!("card {VISA}\n")
+    );
+}
+
+#[test]
+fn no_progress_output_when_stderr_is_not_a_terminal() {
+    let t = Tree::new();
+    t.file("a.txt", format!("card {VISA}\n"));
+    let out = bin().arg(t.path()).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
