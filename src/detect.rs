@@ -117,14 +117,19 @@ fn short_isolated_run(buf: &[u8], p: usize) -> Option<usize> {
         return None;
     }
     let digit = |i: usize| buf.get(i).is_some_and(u8::is_ascii_digit);
-    let cell = |i: usize| buf.get(i).is_some_and(|&c| c.is_ascii_digit() || token::is_mask(c));
-    let extends = |c: u8, next_cell: bool| match c {
+    let cell = |i: usize| {
+        buf.get(i)
+            .is_some_and(|&c| c.is_ascii_digit() || token::is_mask(c))
+    };
+    let extends = |c: u8, next_cell: bool, high_matters: bool| match c {
         b' ' | b'-' | b'+' | b'%' => next_cell,
-        c => c >= 0x80 || token::is_mask(c),
+        c if c >= 0x80 => high_matters,
+        c => token::is_mask(c),
     };
     if p > 0 {
         let c = buf[p - 1];
-        if extends(c, p >= 2 && cell(p - 2)) {
+        let hm = c >= 0x80 && project::utf8_neighbour_matters(buf, p, false);
+        if extends(c, p >= 2 && cell(p - 2), hm) {
             return None;
         }
     }
@@ -145,7 +150,8 @@ fn short_isolated_run(buf: &[u8], p: usize) -> Option<usize> {
         };
     }
     if let Some(&c) = buf.get(e) {
-        if extends(c, cell(e + 1) || c == b'%') {
+        let hm = c >= 0x80 && project::utf8_neighbour_matters(buf, e, true);
+        if extends(c, cell(e + 1) || c == b'%', hm) {
             return None;
         }
     }
@@ -233,7 +239,11 @@ impl Detector {
         // A non-ASCII character touching the token (•, ＊, a full-width
         // digit or dash) may belong to it: read it as UTF-8 instead.
         let high = |i: Option<&u8>| i.is_some_and(|&c| c >= 0x80);
-        if (tok.start > 0 && high(buf.get(tok.start - 1))) || high(buf.get(tok.end)) {
+        let left = tok.start > 0
+            && high(buf.get(tok.start - 1))
+            && project::utf8_neighbour_matters(buf, tok.start, false);
+        let right = high(buf.get(tok.end)) && project::utf8_neighbour_matters(buf, tok.end, true);
+        if left || right {
             s.tok = tok;
             return self.on_projected(buf, p, resume, r, s, out, Encoding::Utf8);
         }

@@ -63,7 +63,7 @@ impl Projection {
 /// Maps a full-width form (U+FF01..U+FF5E) or another card-relevant
 /// character to its ASCII projection.
 #[inline]
-fn project_char(cp: u32) -> u8 {
+pub fn project_char(cp: u32) -> u8 {
     match cp {
         0..=0x7F => cp as u8,
         0xFF10..=0xFF19 => b'0' + (cp - 0xFF10) as u8, // full-width digits
@@ -74,6 +74,46 @@ fn project_char(cp: u32) -> u8 {
         0xFF0A | 0x2022 | 0x25CF | 0x2217 | 0x2731 | 0xFF03 | 0xFF38 | 0xFF58 => b'*',
         _ => OTHER,
     }
+}
+
+/// Decodes the UTF-8 character that starts at `i` (`forward`) or ends just
+/// before `i`, and says whether it matters to a card token (a full-width
+/// digit, a dash or space form, a mask character). Invalid bytes do not.
+pub fn utf8_neighbour_matters(src: &[u8], i: usize, forward: bool) -> bool {
+    let start = if forward {
+        i
+    } else {
+        let mut k = i;
+        while k > 0 && i - k < 4 {
+            k -= 1;
+            if src[k] & 0xC0 != 0x80 {
+                break;
+            }
+        }
+        k
+    };
+    let Some(&c) = src.get(start) else {
+        return false;
+    };
+    let need = match c {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => return false, // 4-byte characters and stray bytes are never relevant
+    };
+    let Some(bytes) = src.get(start..start + need) else {
+        return false;
+    };
+    if !forward && start + need != i {
+        return false;
+    }
+    let cp = if need == 2 {
+        ((bytes[0] as u32 & 0x1F) << 6) | (bytes[1] as u32 & 0x3F)
+    } else {
+        ((bytes[0] as u32 & 0x0F) << 12)
+            | ((bytes[1] as u32 & 0x3F) << 6)
+            | (bytes[2] as u32 & 0x3F)
+    };
+    project_char(cp) != OTHER
 }
 
 /// Projects UTF-8 `src[a..b]`. `a` is moved back to a character boundary.
@@ -214,6 +254,20 @@ mod tests {
 
     fn text(p: &Projection) -> String {
         String::from_utf8_lossy(&p.text).replace('\u{1}', "_")
+    }
+
+    #[test]
+    fn neighbours() {
+        let s = "番号4111－1111";
+        let b = s.as_bytes();
+        let p = s.find('4').unwrap();
+        assert!(
+            !utf8_neighbour_matters(b, p, false),
+            "番 is nothing to a card"
+        );
+        assert!(utf8_neighbour_matters(b, p + 4, true), "－ joins groups");
+        assert!(utf8_neighbour_matters("•1".as_bytes(), 3, false));
+        assert!(!utf8_neighbour_matters(b"\xff1", 1, false));
     }
 
     #[test]
