@@ -22,7 +22,9 @@ impl Rng {
 }
 
 fn prose(n: usize) -> Vec<u8> {
-    let words = ["the ", "quick ", "brown ", "fox ", "jumps ", "over ", "lazy ", "dog.\n"];
+    let words = [
+        "the ", "quick ", "brown ", "fox ", "jumps ", "over ", "lazy ", "dog.\n",
+    ];
     let mut r = Rng(1);
     let mut v = Vec::with_capacity(n);
     while v.len() < n {
@@ -53,7 +55,9 @@ fn logs(n: usize, pan_every: usize) -> (Vec<u8>, usize) {
             .as_bytes(),
         );
         if pan_every > 0 && line % pan_every == 0 {
-            v.extend_from_slice(b"2024-05-01T12:00:00.000Z WARN payment card=4532015112830366 declined\n");
+            v.extend_from_slice(
+                b"2024-05-01T12:00:00.000Z WARN payment card=4532015112830366 declined\n",
+            );
             planted += 1;
         }
     }
@@ -67,7 +71,12 @@ fn random_bytes(n: usize) -> Vec<u8> {
 
 fn utf16(n: usize) -> Vec<u8> {
     let (text, _) = logs(n / 2, 0);
-    String::from_utf8(text).unwrap().encode_utf16().flat_map(|u| u.to_le_bytes()).take(n).collect()
+    String::from_utf8(text)
+        .unwrap()
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .take(n)
+        .collect()
 }
 
 fn kernel_benches(c: &mut Criterion) {
@@ -100,7 +109,11 @@ fn detector_bench(c: &mut Criterion) {
     let mut scratch = Scratch::default();
     let mut reader = Reader::default();
     let got = reader.scan(&det, &mut scratch, &data[..], usize::MAX, |_| {});
-    assert_eq!(got.hits.len(), planted, "the detector finds exactly the planted PANs");
+    assert_eq!(
+        got.hits.len(),
+        planted,
+        "the detector finds exactly the planted PANs"
+    );
     let mut g = c.benchmark_group("detector");
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.sample_size(20);
