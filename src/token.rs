@@ -55,7 +55,14 @@ pub struct Token {
 
 impl Default for Token {
     fn default() -> Self {
-        Token { start: 0, end: 0, sep: Sep::None, groups: Vec::new(), cut: false, cells: 0 }
+        Token {
+            start: 0,
+            end: 0,
+            sep: Sep::None,
+            groups: Vec::new(),
+            cut: false,
+            cells: 0,
+        }
     }
 }
 
