@@ -105,8 +105,9 @@ impl Text<'_> {
 
 /// The end of the digit run at `p` if it is shorter than any card number
 /// and nothing next to it (a separator before more digits, a mask
-/// character, a non-ASCII character) could extend it into one: most
-/// triggers in logs (IDs, years, counters) end here, before tokenizing.
+/// character, a non-ASCII character that matters) could extend it into
+/// one. The kernel already drops most such runs with a stricter rule; this
+/// catches the rest (a kanji or kana next to a run) before tokenizing.
 #[inline]
 fn short_isolated_run(buf: &[u8], p: usize) -> Option<usize> {
     let mut e = p;

@@ -1,19 +1,32 @@
 //! The trigger kernel: the scanner's hot loop.
 //!
 //! [`scan`] makes one pass over a buffer (typically 128 KiB, in L2), reports
-//! *triggers* — positions where a card number may start — and counts newlines on
+//! *triggers* — positions where a card number may be — and counts newlines on
 //! the way. Everything else (exact parsing, Luhn, ...) runs only at triggers, so
 //! this pass has to run near memory bandwidth on text without digits and stay fast
 //! on text full of short digit runs (timestamps, prices, IDs).
 //!
-//! A trigger is the start of a run of digits in one of five encodings, where `d`
-//! is an ASCII digit and a pattern counts only if all its bytes are in the buffer:
-//! - [`ASCII`]: `d d d d`, not preceded by `d`;
+//! A trigger is a digit run in one of five encodings, where `d` is an ASCII
+//! digit and a pattern counts only if all its bytes are in the buffer:
+//! - [`ASCII`]: the start or the end of a run of >= 4 digits that may belong to
+//!   a card number (below);
 //! - [`WIDE`]: `d 00 d 00 d 00 d`, not preceded by `d 00` (UTF-16LE; UTF-16BE
 //!   from its odd bytes; digits separated by NULs in binary files);
 //! - [`FULLWIDTH`]: two UTF-8 full-width digits `EF BC 90..=99`, not preceded by one;
 //! - [`SJIS`]: two Shift_JIS full-width digits `82 4F..=58`, not preceded by one;
 //! - [`EUCJP`]: two EUC-JP full-width digits `A3 B0..=B9`, not preceded by one.
+//!
+//! ASCII runs are filtered here, because digit-heavy text (years, IDs, counters)
+//! has tens of thousands of them per MB and the slow path is costly. A card
+//! number's token always contains a run of >= 4 digits that is >= 12 digits
+//! long or touches a *junction*: a mask character (`* X x #`), a non-ASCII
+//! byte (`•`, `＊`, a full-width digit), or a separator (`space - + %`) that
+//! leads to another group — one cell (digit or mask character) on the left,
+//! three on the right (`4111 1111`, `%20`). ISO dates (`2024-05-01`) and
+//! isolated IDs have none. So a run `s..=e` of >= 4 digits triggers at `s` if
+//! it has >= 12 digits or a junction on its left, and at `e` if it has one on
+//! its right (the detector walks back to the start of the run); see
+//! [`scan_reference`] for the exact definition.
 //!
 //! [`scan_reference`] is that definition, byte at a time; the fast paths are
 //! tested against it. They walk the buffer in 64-byte blocks and turn bytes
@@ -22,11 +35,15 @@
 //! 1. Every block: a newline mask (popcount, highest bit) and a "may start a
 //!    trigger" mask, digit | byte >= 0x80 (the top bit of a digit compare OR-ed
 //!    with the raw bytes). Text without digits costs only this.
-//! 2. A block with a digit: digit and NUL masks of the block, of the vector
-//!    after it and of the vector before it. A pattern is an AND of masks
-//!    shifted by its byte offsets; look-ahead (up to 6 bytes) and look-behind
-//!    (up to 3) shift in bits of the neighbouring vectors, so blocks are
-//!    independent and nothing is carried from one block to the next.
+//! 2. A block with a digit: digit and NUL masks of the block and of the 16
+//!    bytes on either side of it (in one vector with AVX2). A pattern is an
+//!    AND of masks shifted by its byte offsets; look-ahead (up to 11 bytes: a
+//!    12-digit run) and look-behind (up to 3) shift in bits of the
+//!    neighbouring bytes, so blocks are independent and nothing is carried
+//!    from one block to the next. If a run of >= 4 digits starts or ends in
+//!    the block, separator and mask-character masks (a nibble table lookup
+//!    with AVX2), again of the block and the bytes on either side, decide
+//!    which of them have a junction.
 //! 3. A block with a byte >= 0x80: masks of where a full-width digit character
 //!    starts (`EF BC 9x`, `82 4F..58`, `A3 B0..B9`, from loads at offsets 0, 1
 //!    and 2), again for the block and both neighbouring vectors.
@@ -43,7 +60,12 @@
 use std::sync::OnceLock;
 
 // Trigger kinds (bit flags; one position may carry several).
-/// Start of a run of >= 4 ASCII digits.
+/// Start or end of a run of >= 4 ASCII digits that may belong to a card
+/// number: the start if the run has >= 12 digits or a junction (mask
+/// character, byte >= 0x80, or separator after a cell) on its left, the end if
+/// it has a junction (mask character, byte >= 0x80, or separator before three
+/// cells) on its right. Short isolated runs (years, IDs, `2024-05-01`) never
+/// trigger. The detector walks back from the end to the start of the run.
 pub const ASCII: u8 = 1;
 /// Start of >= 4 digits each followed by a NUL: UTF-16LE/BE text or NUL-separated digits.
 pub const WIDE: u8 = 2;
@@ -54,7 +76,7 @@ pub const SJIS: u8 = 8;
 /// Start of >= 2 consecutive EUC-JP full-width digits (A3 B0..A3 B9).
 pub const EUCJP: u8 = 16;
 
-/// A position where a card number may start, and its kinds (bit flags above).
+/// A position where a card number may be, and its kinds (bit flags above).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Trigger {
     pub pos: u32,
@@ -109,8 +131,15 @@ fn check_args(hay: &[u8], count_end: usize) {
 /// The simple byte-at-a-time definition that the fast paths are tested against.
 pub fn scan_reference(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats {
     check_args(hay, count_end);
+    // Indices before 0 wrap around to huge ones, which are out of range too.
     let at = |i: usize, lo: u8, hi: u8| hay.get(i).is_some_and(|&b| lo <= b && b <= hi);
-    let digit = |i: usize| at(i, b'0', b'9');
+    let digit = |i: usize| matches!(hay.get(i), Some(b'0'..=b'9'));
+    // ASCII junctions.
+    let mask = |i: usize| matches!(hay.get(i), Some(b'*' | b'X' | b'x' | b'#'));
+    let cell = |i: usize| digit(i) || mask(i);
+    let sep = |i: usize| matches!(hay.get(i), Some(b' ' | b'-' | b'+' | b'%'));
+    let high = |i: usize| matches!(hay.get(i), Some(0x80..=0xFF));
+    let digits = |from: usize, n: usize| (0..n).all(|k| digit(from.wrapping_add(k)));
     // One character of each encoding, starting at `i`.
     let wide = |i: usize| digit(i) && at(i + 1, 0, 0);
     let fullwidth = |i: usize| at(i, 0xEF, 0xEF) && at(i + 1, 0xBC, 0xBC) && at(i + 2, 0x90, 0x99);
@@ -121,8 +150,20 @@ pub fn scan_reference(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> L
             continue; // every pattern starts with one of these
         }
         let mut kinds = 0;
-        if digit(i) && digit(i + 1) && digit(i + 2) && digit(i + 3) && !(i >= 1 && digit(i - 1)) {
-            kinds |= ASCII;
+        let (prev, prev2) = (i.wrapping_sub(1), i.wrapping_sub(2));
+        // The start `i` of a run of >= 4 digits: >= 12 digits or a left junction.
+        if !digit(prev) && digits(i, 4) {
+            let left = mask(prev) || high(prev) || (sep(prev) && cell(prev2));
+            if digits(i, 12) || left {
+                kinds |= ASCII;
+            }
+        }
+        // The end `i` of a run of >= 4 digits: a right junction.
+        if !digit(i + 1) && digits(i.wrapping_sub(3), 4) {
+            let group = cell(i + 2) && cell(i + 3) && cell(i + 4);
+            if mask(i + 1) || high(i + 1) || (sep(i + 1) && group) {
+                kinds |= ASCII;
+            }
         }
         if wide(i) && wide(i + 2) && wide(i + 4) && digit(i + 6) && !(i >= 2 && wide(i - 2)) {
             kinds |= WIDE;
@@ -153,19 +194,37 @@ pub fn scan_reference(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> L
 /// A classifier of `WIDTH`-byte vectors; masks come back in the low `WIDTH` bits.
 /// Its methods, and every `unsafe fn` below generic over `B: Backend`, require
 /// that the CPU supports the backend's instructions.
-trait Backend {
+trait Backend: Sized {
     const WIDTH: usize;
     /// The newline mask of `v[..WIDTH]`, and the mask of its bytes that may
     /// start a trigger (`digit | high`): all that a block without triggers needs.
     unsafe fn summary(v: &[u8]) -> (u64, u64);
     /// `[digit, zero, high]` masks of `v[..WIDTH]`.
     unsafe fn masks(v: &[u8]) -> [u64; 3];
+    /// `[separator, mask character]` masks of `v[..WIDTH]`: `space - + %` and
+    /// `* X x #`.
+    unsafe fn junctions(v: &[u8]) -> [u64; 2];
     /// Where one full-width digit character starts in `v[..WIDTH]`, for
     /// `[EF BC 90..=99, 82 4F..=58, A3 B0..=B9]`; looks at `v[..WIDTH + 2]`.
     unsafe fn chars(v: &[u8]) -> [u64; 3];
+
+    /// `masks` of the [`AROUND`] bytes before the block of `w` and of the
+    /// [`AROUND`] bytes after it: bit `i` is byte `i` of each. The default
+    /// needs `WIDTH` to divide [`AROUND`].
+    #[inline(always)]
+    unsafe fn masks_around(w: &Window) -> [[u64; 3]; 2] {
+        // SAFETY: guaranteed by the caller.
+        unsafe { around::<Self, 3>(w, Self::masks) }
+    }
+    /// `junctions` of the same bytes as `masks_around`.
+    #[inline(always)]
+    unsafe fn junctions_around(w: &Window) -> [[u64; 2]; 2] {
+        // SAFETY: guaranteed by the caller.
+        unsafe { around::<Self, 2>(w, Self::junctions) }
+    }
 }
 
-type Classify = unsafe fn(&[u8]) -> [u64; 3];
+type Classify<const N: usize> = unsafe fn(&[u8]) -> [u64; N];
 
 /// A 64-byte block at offset [`BLOCK`], with the 32 bytes before it
 /// (look-behind: one vector) and the 34 after it (look-ahead: one vector and
@@ -175,8 +234,10 @@ const BLOCK: usize = 32;
 
 /// `hay` as windows: block 0 and the last one or two blocks come from buffers
 /// padded with zeros, the others lie in `hay`. The padding needs no masking: a
-/// NUL is neither a newline nor a byte that starts a trigger, and a pattern
-/// neither ends with a NUL nor looks behind at a NUL without a digit.
+/// NUL is neither a newline nor a byte that starts a trigger, a WIDE pattern
+/// neither ends with a NUL nor looks behind at a NUL without a digit, and the
+/// ASCII ones treat a NUL like a byte outside `hay` (it is no digit, junction
+/// or cell).
 struct Blocks {
     direct: usize, // blocks 1..direct lie in `hay`
     count: usize,
@@ -218,18 +279,43 @@ unsafe fn summary<B: Backend>(w: &Window) -> (u64, u64) {
     (newline, start)
 }
 
-/// `classify` (`B::masks` or `B::chars`) of `bytes[..len]`, `len` being 64
-/// or `B::WIDTH`.
+/// `classify` (a `B` method) of `bytes[..len]`, `len` being a multiple of
+/// `B::WIDTH` up to 64.
 #[inline(always)]
-unsafe fn gather<B: Backend>(bytes: &[u8], len: usize, classify: Classify) -> [u64; 3] {
-    let (mut m, mut at) = ([0; 3], 0);
+unsafe fn gather<B: Backend, const N: usize>(
+    bytes: &[u8],
+    len: usize,
+    classify: Classify<N>,
+) -> [u64; N] {
+    let (mut m, mut at) = ([0; N], 0);
     while at < len {
         // SAFETY: guaranteed by the caller.
         let c = unsafe { classify(&bytes[at..]) };
-        m = [m[0] | c[0] << at, m[1] | c[1] << at, m[2] | c[2] << at];
+        for i in 0..N {
+            m[i] |= c[i] << at;
+        }
         at += B::WIDTH;
     }
     m
+}
+
+/// The look-behind and look-ahead of a block with a digit, in bytes: enough
+/// for a 12-digit run starting at its last byte (11 bytes) and for a run of
+/// 4 ending at its first byte (3 bytes).
+const AROUND: usize = 16;
+
+/// `classify` of the [`AROUND`] bytes before and after the block of `w`, if
+/// `B::WIDTH` divides [`AROUND`].
+#[inline(always)]
+unsafe fn around<B: Backend, const N: usize>(w: &Window, classify: Classify<N>) -> [[u64; N]; 2] {
+    const { assert!(AROUND % B::WIDTH == 0) };
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        [
+            gather::<B, N>(&w[BLOCK - AROUND..], AROUND, classify),
+            gather::<B, N>(&w[BLOCK + 64..], AROUND, classify),
+        ]
+    }
 }
 
 /// Bit `i` of the result is bit `i + n` of the 128-bit value `next:cur` (0 < n < 64).
@@ -244,23 +330,63 @@ fn behind(cur: u64, prev: u64, n: u32) -> u64 {
     (cur << n) | (prev >> (64 - n))
 }
 
-/// ASCII and WIDE trigger masks of the block of `w`, whose digit and NUL
-/// masks are `d` and `z`.
+/// ASCII and WIDE trigger masks of the block of `w`, whose digit, NUL and
+/// high-byte masks are `d`, `z` and `high`.
 #[inline(always)]
-unsafe fn digit_triggers<B: Backend>(w: &Window, d: u64, z: u64) -> (u64, u64) {
+unsafe fn digit_triggers<B: Backend>(w: &Window, d: u64, z: u64, high: u64) -> (u64, u64) {
     // SAFETY: guaranteed by the caller.
-    let [dn, zn, _] = unsafe { gather::<B>(&w[BLOCK + 64..], B::WIDTH, B::masks) };
-    let [dp, zp, _] = unsafe { gather::<B>(&w[BLOCK - B::WIDTH..], B::WIDTH, B::masks) };
-    let (dp, zp) = (dp << (64 - B::WIDTH), zp << (64 - B::WIDTH)); // the top bits
-    let d2 = ahead(d, dn, 2);
-    let ascii = d & ahead(d, dn, 1) & d2 & ahead(d, dn, 3) & !behind(d, dp, 1);
+    let [prev, next] = unsafe { B::masks_around(w) };
+    let prev = prev.map(|m| m << (64 - AROUND)); // the top bits
+    let ([dn, zn, _], [dp, zp, _]) = (next, prev);
+    let d1 = ahead(d, dn, 1);
+    // The first of >= 2 and of >= 4 digits, here and in `dn` (`_n`).
+    let (pair, pair_n) = (d & d1, dn & dn >> 1);
+    let (four, four_n) = (pair & ahead(pair, pair_n, 2), pair_n & pair_n >> 2);
+    let mut ascii = 0;
+    // A run of >= 4 digits starts or ends in the block only if 4 digits
+    // start in it or a run crosses into it (digits at bytes -1 and 0).
+    if (four | (d & dp >> 63)) != 0 {
+        let masks = [d, d1, high, four, four_n];
+        ascii = unsafe { ascii_triggers::<B>(w, masks, next, prev) };
+    }
     let unit = d & ahead(z, zn, 1); // a digit followed by a NUL
     if unit == 0 {
         return (ascii, 0); // the common case in text: skip the rest
     }
     let prev_unit = behind(d, dp, 2) & behind(z, zp, 1);
-    let wide = unit & d2 & ahead(z, zn, 3) & ahead(d, dn, 4) & ahead(z, zn, 5);
+    let wide = unit & ahead(d, dn, 2) & ahead(z, zn, 3) & ahead(d, dn, 4) & ahead(z, zn, 5);
     (ascii, wide & ahead(d, dn, 6) & !prev_unit)
+}
+
+/// The ASCII trigger mask of the block of `w`, given its digit mask (`d`,
+/// and `d1` shifted by one byte), its high-byte mask, where 4 digits start
+/// (`four`, and `four_n` in the 16 bytes after it), and `B::masks_around` it
+/// (the one before in the top bits).
+#[inline(always)]
+unsafe fn ascii_triggers<B: Backend>(
+    w: &Window,
+    [d, d1, high, four, four_n]: [u64; 5],
+    [dn, _, hn]: [u64; 3],
+    [dp, _, hp]: [u64; 3],
+) -> u64 {
+    // Where runs of >= 4 digits start and end.
+    let p1 = behind(d, dp, 1);
+    let start = four & !p1;
+    let end = d & !d1 & p1 & behind(d, dp, 2) & behind(d, dp, 3);
+    // SAFETY: guaranteed by the caller.
+    let [sep, mask] = unsafe { gather::<B, 2>(&w[BLOCK..], 64, B::junctions) };
+    let [prev, [sepn, maskn]] = unsafe { B::junctions_around(w) };
+    let [sepp, maskp] = prev.map(|m| m << (64 - AROUND)); // the top bits
+
+    // Junction bytes on their own (mask character or >= 0x80), and cells.
+    let (j, jn, jp) = (mask | high, maskn | hn, maskp | hp);
+    let (c, cn, cp) = (d | mask, dn | maskn, dp | maskp);
+    let left = behind(j, jp, 1) | (behind(sep, sepp, 1) & behind(c, cp, 2));
+    let group = ahead(c, cn, 2) & ahead(c, cn, 3) & ahead(c, cn, 4);
+    let right = ahead(j, jn, 1) | (ahead(sep, sepn, 1) & group);
+    // 12 digits: 4 here, 4 at +4 and 4 at +8.
+    let long = ahead(four, four_n, 4) & ahead(four, four_n, 8);
+    (start & (long | left)) | (end & right)
 }
 
 /// FULLWIDTH, SJIS and EUCJP trigger masks of the block of `w`: a character
@@ -269,10 +395,10 @@ unsafe fn digit_triggers<B: Backend>(w: &Window, d: u64, z: u64) -> (u64, u64) {
 unsafe fn char_triggers<B: Backend>(w: &Window) -> [u64; 3] {
     // SAFETY: guaranteed by the caller.
     let (c, cn, cp) = unsafe {
-        let cp = gather::<B>(&w[BLOCK - B::WIDTH..], B::WIDTH, B::chars);
+        let cp = gather::<B, 3>(&w[BLOCK - B::WIDTH..], B::WIDTH, B::chars);
         (
-            gather::<B>(&w[BLOCK..], 64, B::chars),
-            gather::<B>(&w[BLOCK + 64..], B::WIDTH, B::chars),
+            gather::<B, 3>(&w[BLOCK..], 64, B::chars),
+            gather::<B, 3>(&w[BLOCK + 64..], B::WIDTH, B::chars),
             cp,
         )
     };
@@ -406,10 +532,11 @@ unsafe fn scan_block<B: Backend>(
         return;
     }
 
-    let [d, z, high] = unsafe { gather::<B>(&w[BLOCK..], 64, B::masks) };
+    let [d, z, _] = unsafe { gather::<B, 3>(&w[BLOCK..], 64, B::masks) };
+    let high = start & !d; // cheaper than its own movemasks
     let (mut ascii, mut wide, mut chars) = (0, 0, [0; 3]);
     if d != 0 {
-        (ascii, wide) = unsafe { digit_triggers::<B>(w, d, z) };
+        (ascii, wide) = unsafe { digit_triggers::<B>(w, d, z, high) };
     }
     if high != 0 {
         chars = unsafe { char_triggers::<B>(w) };
@@ -462,6 +589,11 @@ impl Backend for Portable {
         let digit = Self::bits(Self::range10(x, b'0'));
         [digit, Self::bits(Self::eq(x, 0)), Self::bits(x)]
     }
+    unsafe fn junctions(v: &[u8]) -> [u64; 2] {
+        let x = Self::word(v);
+        let any = |set: &[u8]| set.iter().fold(0, |m, &b| m | Self::eq(x, b));
+        [Self::bits(any(b" -+%")), Self::bits(any(b"*Xx#"))]
+    }
     unsafe fn chars(v: &[u8]) -> [u64; 3] {
         let (x0, x1, x2) = (Self::word(v), Self::word(&v[1..]), Self::word(&v[2..]));
         let fw = Self::eq(x0, 0xEF) & Self::eq(x1, 0xBC) & Self::range10(x2, 0x90);
@@ -501,7 +633,7 @@ fn scan_avx2(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats 
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Backend, LineStats, Trigger};
+    use super::{Backend, LineStats, Trigger, Window, AROUND, BLOCK};
     use std::arch::x86_64::*;
 
     /// # Safety
@@ -518,7 +650,8 @@ mod x86 {
     /// cmpeq / cmpgt / add / and / or / movemask intrinsics of one instruction set.
     macro_rules! simd_backend {
         ($name:ident, $feature:literal, $vec:ty, $width:literal, $load:ident, $set1:ident,
-         $cmpeq:ident, $cmpgt:ident, $add:ident, $and:ident, $or:ident, $movemask:ident) => {
+         $cmpeq:ident, $cmpgt:ident, $add:ident, $and:ident, $or:ident, $movemask:ident
+         $(, $extra:item)*) => {
             pub struct $name;
 
             impl $name {
@@ -541,6 +674,17 @@ mod x86 {
                 #[inline]
                 unsafe fn eq(v: $vec, byte: u8) -> $vec {
                     $cmpeq(v, $set1(byte as i8))
+                }
+
+                /// `Backend::masks` of `v`.
+                #[target_feature(enable = $feature)]
+                #[inline]
+                unsafe fn masks_of(v: $vec) -> [u64; 3] {
+                    // SAFETY: guaranteed by the caller.
+                    unsafe {
+                        let digit = Self::bits(Self::range10(v, b'0'));
+                        [digit, Self::bits(Self::eq(v, 0)), Self::bits(v)]
+                    }
                 }
 
                 /// Bytes in `lo..=lo + 9`: shift `lo` to -128, then signed `< -118`.
@@ -568,11 +712,12 @@ mod x86 {
 
                 #[inline(always)]
                 unsafe fn masks(v: &[u8]) -> [u64; 3] {
-                    unsafe {
-                        let v = Self::load(v);
-                        let digit = Self::bits(Self::range10(v, b'0'));
-                        [digit, Self::bits(Self::eq(v, 0)), Self::bits(v)]
-                    }
+                    unsafe { Self::masks_of(Self::load(v)) }
+                }
+
+                #[inline(always)]
+                unsafe fn junctions(v: &[u8]) -> [u64; 2] {
+                    unsafe { Self::junction_masks(Self::load(v)) }
                 }
 
                 #[inline(always)]
@@ -587,6 +732,8 @@ mod x86 {
                         [Self::bits(fw), Self::bits(sjis), Self::bits(euc)]
                     }
                 }
+
+                $($extra)*
             }
         };
     }
@@ -594,7 +741,84 @@ mod x86 {
     #[rustfmt::skip]
     simd_backend!(Avx2, "avx2", __m256i, 32, _mm256_loadu_si256, _mm256_set1_epi8,
         _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_add_epi8, _mm256_and_si256,
-        _mm256_or_si256, _mm256_movemask_epi8);
+        _mm256_or_si256, _mm256_movemask_epi8,
+        // The bytes before and after a block in one vector.
+        #[inline(always)]
+        unsafe fn masks_around(w: &Window) -> [[u64; 3]; 2] {
+            Self::split(unsafe { Self::masks_of(Self::around(w)) })
+        },
+        #[inline(always)]
+        unsafe fn junctions_around(w: &Window) -> [[u64; 2]; 2] {
+            Self::split(unsafe { Self::junction_masks(Self::around(w)) })
+        });
+    impl Avx2 {
+        /// The [`AROUND`] bytes before the block of `w`, then the
+        /// [`AROUND`] bytes after it.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        unsafe fn around(w: &Window) -> __m256i {
+            const { assert!(AROUND == 16) };
+            let (before, after) = (&w[BLOCK - AROUND..BLOCK], &w[BLOCK + 64..BLOCK + 80]);
+            // SAFETY: both slices have 16 bytes; no alignment is required.
+            unsafe { _mm256_loadu2_m128i(after.as_ptr().cast(), before.as_ptr().cast()) }
+        }
+
+        /// Masks of [`Self::around`] as masks of the bytes before and after.
+        #[inline(always)]
+        fn split<const N: usize>(m: [u64; N]) -> [[u64; N]; 2] {
+            [m.map(|m| m & 0xFFFF), m.map(|m| m >> AROUND)]
+        }
+
+        /// `Backend::junctions` of `v`: one table lookup per nibble, whose
+        /// AND has bit 7 for a separator and bit 5 or 6 for a mask character.
+        #[target_feature(enable = "avx2")]
+        #[inline]
+        unsafe fn junction_masks(v: __m256i) -> [u64; 2] {
+            const SEP: i8 = -0x80;
+            const MASK: i8 = 0x20; // `*` and `#`: 0x2A, 0x23
+            const MASK_X: i8 = 0x40; // `X` and `x`: 0x58, 0x78
+            #[rustfmt::skip]
+            let low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+                SEP, 0, 0, MASK, 0, SEP, 0, 0, MASK_X, 0, MASK, SEP, 0, SEP, 0, 0,
+            ));
+            #[rustfmt::skip]
+            let high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+                0, 0, SEP | MASK, 0, 0, MASK_X, 0, MASK_X, 0, 0, 0, 0, 0, 0, 0, 0,
+            ));
+            // A byte >= 0x80 looks up 0 in `low`.
+            let nibble = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F));
+            let class = _mm256_and_si256(
+                _mm256_shuffle_epi8(low, v),
+                _mm256_shuffle_epi8(high, nibble),
+            );
+            // (class & 0x60) + 0x60 has bit 7 iff class has bit 5 or 6.
+            let masks = _mm256_and_si256(class, _mm256_set1_epi8(MASK | MASK_X));
+            let masks = _mm256_add_epi8(masks, _mm256_set1_epi8(MASK | MASK_X));
+            // SAFETY: guaranteed by the caller.
+            unsafe { [Self::bits(class), Self::bits(masks)] }
+        }
+    }
+
+    impl Sse2 {
+        /// `Backend::junctions` of `v`, with compares.
+        #[target_feature(enable = "sse2")]
+        #[inline]
+        unsafe fn junction_masks(v: __m128i) -> [u64; 2] {
+            // SAFETY: guaranteed by the caller.
+            unsafe {
+                let eq = |byte: u8| Self::eq(v, byte);
+                let sep = _mm_or_si128(
+                    _mm_or_si128(eq(b' '), eq(b'-')),
+                    _mm_or_si128(eq(b'+'), eq(b'%')),
+                );
+                // `X` and `x` are the bytes whose OR with 0x20 is `x`.
+                let x = Self::eq(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'x');
+                let mask = _mm_or_si128(_mm_or_si128(eq(b'*'), eq(b'#')), x);
+                [Self::bits(sep), Self::bits(mask)]
+            }
+        }
+    }
+
     #[rustfmt::skip]
     simd_backend!(Sse2, "sse2", __m128i, 16, _mm_loadu_si128, _mm_set1_epi8, _mm_cmpeq_epi8,
         _mm_cmpgt_epi8, _mm_add_epi8, _mm_and_si128, _mm_or_si128, _mm_movemask_epi8);
@@ -629,10 +853,67 @@ mod tests {
         t.iter().map(|t| (t.pos, t.kinds)).collect()
     }
 
+    /// The positions of the ASCII triggers in `hay` (asserting there are no others).
+    fn ascii(hay: &[u8]) -> Vec<u32> {
+        let t = reference(hay);
+        assert!(t.iter().all(|&(_, k)| k == ASCII), "{t:?}");
+        t.into_iter().map(|(pos, _)| pos).collect()
+    }
+
+    #[test]
+    fn reference_ascii_examples() {
+        const NONE: [u32; 0] = [];
+        // Long runs trigger at their start, isolated short ones not at all.
+        assert_eq!(ascii(b"123456789012"), [0]);
+        assert_eq!(ascii(b"a 4111111111111111."), [2]);
+        assert_eq!(ascii(b"a 12345678901 b"), NONE);
+        assert_eq!(ascii(b"id=1234 year 2024, n=123456"), NONE);
+        assert_eq!(ascii(b"on 2024-05-01 at 12:30:00"), NONE);
+        assert_eq!(ascii(b"2024-05-01"), NONE);
+        // A separator before another group: the run ends at a right
+        // junction, the next one starts at a left junction.
+        assert_eq!(ascii(b"ab 4111 1111"), [6, 8]);
+        assert_eq!(
+            ascii(b"4532 0151 1283 0366"),
+            [3, 5, 8, 10, 13, 15] // 4532 end; 0151 start, end; 1283 start, end; 0366 start
+        );
+        // 'x' is a mask character.
+        assert_eq!(ascii(b"12345 123 x1234y 12"), [4, 11]);
+        // "%20" separators: the "20" joins the next group's run.
+        assert_eq!(ascii(b"4111%201111%201111"), [3, 5, 10, 12]);
+        // Masked PANs.
+        assert_eq!(ascii(b"411111******1111"), [5, 12]);
+        assert_eq!(ascii(b"************1111"), [12]);
+        assert_eq!(
+            ascii(b"XXXX-XXXX-XXXX-1234 #1234 *1234*"),
+            [15, 18, 21, 24, 27, 30]
+        );
+        // Runs of fewer than 4 digits never trigger.
+        assert_eq!(ascii(b"411*111*111*111"), NONE);
+        // A run next to a UTF-8 character (•: E2 80 A2; ＊: EF BC 8A).
+        assert_eq!(ascii(b"ab1234\xe2\x80\xa2"), [5]);
+        assert_eq!(ascii(b"\xef\xbc\x8a5678 ab"), [3]);
+        // A separator needs a cell before it (left) or three after it (right).
+        assert_eq!(ascii(b"a 1234 b"), NONE);
+        assert_eq!(ascii(b"1 1234 b"), [2]);
+        assert_eq!(ascii(b"# 1234+12X"), [2, 5]);
+        assert_eq!(ascii(b"1234 12 ab"), NONE);
+        assert_eq!(ascii(b"1234-5-6789"), [7]);
+        assert_eq!(ascii(b"1234567890123*"), [0, 12]);
+        // Junction bytes missing at the end of the input.
+        assert_eq!(ascii(b"ab 1234 123"), [6]);
+        assert_eq!(ascii(b"ab 1234 12"), NONE);
+        assert_eq!(ascii(b"ab 1234 "), NONE);
+        assert_eq!(ascii(b"ab 1234"), NONE);
+        assert_eq!(ascii(b"1234"), NONE);
+        assert_eq!(ascii(b"12345678901"), NONE);
+        // Nothing before position 0 is a left junction.
+        assert_eq!(ascii(b"1234*"), [3]);
+        assert_eq!(ascii(b"*1234"), [1]);
+    }
+
     #[test]
     fn reference_examples() {
-        assert_eq!(reference(b"ab 4111 1111"), [(3, ASCII), (8, ASCII)]);
-        assert_eq!(reference(b"12345 123 x1234y 12"), [(0, ASCII), (11, ASCII)]);
         assert_eq!(reference(b""), []);
         // UTF-16LE "4111" + "12"; a fifth wide digit continues the run.
         assert_eq!(reference(b"4\x001\x001\x001\x00"), [(0, WIDE)]);
@@ -642,7 +923,11 @@ mod tests {
         // UTF-16BE starts at the odd byte; a digit before a wide run does not stop it.
         assert_eq!(reference(b"\x004\x001\x001\x001"), [(1, WIDE)]);
         assert_eq!(reference(b"94\x001\x001\x001"), [(1, WIDE)]);
-        assert_eq!(reference(b"1\x002\x003\x004567"), [(0, WIDE), (6, ASCII)]);
+        assert_eq!(reference(b"1\x002\x003\x004567"), [(0, WIDE)]);
+        assert_eq!(
+            reference(b"1\x002\x003\x004\x00*4567"),
+            [(0, WIDE), (9, ASCII)]
+        );
         // UTF-8 full-width "１２３" and "a１"+"２".
         let fw = "１２３ a１２ ４".as_bytes();
         assert_eq!(reference(fw), [(0, FULLWIDTH), (11, FULLWIDTH)]);
@@ -660,19 +945,19 @@ mod tests {
 
     #[test]
     fn reference_line_stats() {
-        let hay = b"a\n12\n3456\n";
+        let hay = b"a\n12\n*3456\n";
         let stats = |end| run(scan_reference, hay, end).1;
         let want = |newlines, last_newline| LineStats {
             newlines,
             last_newline,
         };
-        assert_eq!(stats(10), want(3, Some(9)));
-        assert_eq!(stats(9), want(2, Some(4)));
+        assert_eq!(stats(11), want(3, Some(10)));
+        assert_eq!(stats(10), want(2, Some(4)));
         assert_eq!(stats(1), want(0, None));
         assert_eq!(
             run(scan_reference, hay, 0).0,
             [Trigger {
-                pos: 5,
+                pos: 6,
                 kinds: ASCII
             }]
         );
@@ -699,10 +984,25 @@ mod tests {
             \x82\x4f\x82\x58|\x82\x4f\x82\x58\x82\x50\x82\x4e|\x82\x4f\x82|\
             \xa3\xb0\xa3\xb9\xa3\xb5|\xa3\xb0\xa3\xba\xa3\xb1\xa3\xb2|\xa3\xb0\xa3|\n\n\n|\
             12\n\xef\xbc\x91\xef\xbc\x92\x0012\x0034\x82\x50\x82\x51\xa3\xb1\xa3\xb1 9\x009";
-        let mut s: Vec<Vec<u8>> = short.split(|&b| b == b'|').map(<[u8]>::to_vec).collect();
-        assert_eq!(s.len(), 22);
+        // ASCII junctions (neither '|' nor '/' is one), grouped to save time;
+        // the last three miss a byte when nothing follows them.
+        let junctions: &[u8] = b"123456789012/2024-05-01/4532 0151 1283 0366/411111******1111|\
+            ************1111/4111%201111%20/ab1234\xe2\x80\xa2\xe2\x80\xa21234/1 1234-12X/\
+            x1234+/#1234567890123#/1234\x82\x4f\x82\x501234|12345678901|1234 567|1234 56";
+        let mut s: Vec<Vec<u8>> = [short, junctions]
+            .iter()
+            .flat_map(|seeds| seeds.split(|&b| b == b'|'))
+            .map(<[u8]>::to_vec)
+            .collect();
+        assert_eq!(s.len(), 22 + 5);
         // Long runs that straddle several 16/32/64-byte boundaries.
         s.push(b"0123456789".repeat(14));
+        // Runs whose junctions (up to 4 bytes after them) and whose 12th digit
+        // (11 bytes after their start) straddle the boundaries.
+        s.push(b"1234 5678 ".repeat(7));
+        s.push(b"1234-56-".repeat(9));
+        s.push(b"12345678901a123456789012a".repeat(3));
+        s.push(b"*1234*12345#12 1234%".repeat(4));
         s.push(b"9\x00".repeat(70));
         s.push("０１２３４５６７８９".repeat(5).into_bytes());
         s.push(b"\x82\x50".repeat(70));
@@ -777,11 +1077,14 @@ mod tests {
     /// (bit 7 flipped), which SWAR tricks could confuse with them.
     fn random_input(rng: &mut XorShift, len: usize) -> Vec<u8> {
         const BYTES: &[u8] = b"0123456789\x00\n\xef\xbc\x90\x95\x99\x82\x4f\x55\x58\xa3\xb0\xb9a \
-            /:\x80\x8a\x6f\x3c\x10\x19\x02\xcf\xd8\x23\x8f\x9a\x4e\x59\xaf\xba\xff\x7f\x01";
-        let mut v = Vec::with_capacity(len + 15);
+            /:\x80\x8a\x6f\x3c\x10\x19\x02\xcf\xd8\x23\x8f\x9a\x4e\x59\xaf\xba\xff\x7f\x01\
+            -+%*Xx#\xa0\xad\xab\xa5\xaa\xd8\xf8\xa3";
+        // ASCII junction bytes.
+        const JUNCTIONS: &[u8] = b" -+%*Xx#";
+        let mut v = Vec::with_capacity(len + 75);
         let digit = |rng: &mut XorShift| rng.below(10) as u8;
         while v.len() < len {
-            let (kind, reps) = (rng.below(8), 1 + rng.below(5));
+            let (kind, reps) = (rng.below(9), 1 + rng.below(5));
             for _ in 0..reps {
                 match kind {
                     0 => v.push(rng.next() as u8),
@@ -790,7 +1093,14 @@ mod tests {
                     4 => v.extend([b'0' + digit(rng), 0]),
                     5 => v.extend([0xEF, 0xBC, 0x90 + digit(rng)]),
                     6 => v.extend([0x82, 0x4F + digit(rng)]),
-                    _ => v.extend([0xA3, 0xB0 + digit(rng)]),
+                    7 => v.extend([0xA3, 0xB0 + digit(rng)]),
+                    _ => {
+                        // A run of 1..=14 digits and a junction byte.
+                        for _ in 0..1 + rng.below(14) {
+                            v.push(b'0' + digit(rng));
+                        }
+                        v.push(JUNCTIONS[rng.below(JUNCTIONS.len())]);
+                    }
                 }
             }
         }
