@@ -103,19 +103,17 @@ impl Text<'_> {
     }
 }
 
-/// The end of the digit run at `p` if it is shorter than any card number
-/// and nothing next to it (a separator before more digits, a mask
-/// character, a non-ASCII character that matters) could extend it into
-/// one. The kernel already drops most such runs with a stricter rule; this
-/// catches the rest (a kanji or kana next to a run) before tokenizing.
+/// The end of the digit run starting at `p` if nothing next to it (a
+/// separator before more digits, a mask character, a non-ASCII character
+/// that matters) can extend it into a longer token, so that the token is
+/// the run alone (an ISO date counts as one run). The kernel already drops
+/// most short runs with a stricter rule; this settles the rest, and the
+/// long runs, without tokenizing.
 #[inline]
-fn short_isolated_run(buf: &[u8], p: usize) -> Option<usize> {
+fn isolated_run(buf: &[u8], p: usize) -> Option<usize> {
     let mut e = p;
     while e < buf.len() && buf[e].is_ascii_digit() {
         e += 1;
-    }
-    if e - p >= 12 {
-        return None;
     }
     let digit = |i: usize| buf.get(i).is_some_and(u8::is_ascii_digit);
     let cell = |i: usize| {
@@ -232,8 +230,15 @@ impl Detector {
         while p > resume && buf[p - 1].is_ascii_digit() {
             p -= 1;
         }
-        if let Some(end) = short_isolated_run(buf, p) {
-            return end;
+        if let Some(e) = isolated_run(buf, p) {
+            // The token is this run alone. Under 12 digits it is nothing;
+            // longer, only a Luhn-valid 12-19 run or an EMV tag 57 (a long
+            // run followed by `D`) can be card data.
+            let n = e - p;
+            let emv = matches!(buf.get(e), Some(b'D' | b'd'));
+            if n < 12 || (!emv && (n > 19 || !crate::pan::luhn_valid(&buf[p..e]))) {
+                return e;
+            }
         }
         let mut tok = std::mem::take(&mut s.tok);
         token::tokenize_into(buf, p, resume, buf.len(), true, &mut tok);
