@@ -157,6 +157,65 @@ fn isolated_run(buf: &[u8], p: usize) -> Option<usize> {
     Some(e)
 }
 
+/// Whether a projected character can belong to a card token.
+#[inline]
+fn card_char(c: u8) -> bool {
+    c.is_ascii_digit() || token::is_mask(c) || matches!(c, b' ' | b'-' | b'+' | b'%')
+}
+
+/// Like [`isolated_run`] for a UTF-16 (or NUL-separated) digit run at
+/// `p`: the end of the run if it has fewer than 12 digits and the
+/// characters on either side cannot extend it.
+fn isolated_wide_run(buf: &[u8], p: usize, le: bool) -> Option<usize> {
+    let unit = |i: usize| -> u8 {
+        let hi = if le {
+            buf.get(i + 1).copied()
+        } else {
+            i.checked_sub(1).map(|k| buf[k])
+        };
+        match (buf.get(i), hi) {
+            (Some(&lo), Some(h)) => project::project_char(u16::from_le_bytes([lo, h]) as u32),
+            _ => project::OTHER,
+        }
+    };
+    let mut e = p;
+    let mut n = 0;
+    while unit(e).is_ascii_digit() {
+        e += 2;
+        n += 1;
+    }
+    if n >= 12 || (p >= 2 && card_char(unit(p - 2))) || card_char(unit(e)) {
+        return None;
+    }
+    Some(e)
+}
+
+/// Like [`isolated_run`] for a run of ASCII and full-width digits in
+/// UTF-8 starting at `p`.
+fn isolated_utf8_run(buf: &[u8], p: usize) -> Option<usize> {
+    let mut e = p;
+    let mut n = 0;
+    loop {
+        match buf.get(e..e + 3) {
+            Some([0xEF, 0xBC, 0x90..=0x99]) => e += 3,
+            _ if buf.get(e).is_some_and(u8::is_ascii_digit) => e += 1,
+            _ => break,
+        }
+        n += 1;
+    }
+    let ascii_card = |c: Option<&u8>| c.is_some_and(|&c| c < 0x80 && card_char(c));
+    let left = p > 0
+        && (ascii_card(buf.get(p - 1))
+            || (buf[p - 1] >= 0x80 && project::utf8_neighbour_matters(buf, p, false)));
+    let right = ascii_card(buf.get(e))
+        || (buf.get(e).is_some_and(|&c| c >= 0x80)
+            && project::utf8_neighbour_matters(buf, e, true));
+    if n >= 12 || left || right {
+        return None;
+    }
+    Some(e)
+}
+
 /// The shared, immutable detector.
 pub struct Detector {
     rules: &'static Rules,
@@ -280,13 +339,16 @@ impl Detector {
         s: &mut Scratch,
         out: &mut Vec<Hit>,
     ) -> usize {
+        let le = project::utf16_le(buf, p);
+        if let Some(end) = isolated_wide_run(buf, p, le) {
+            return end;
+        }
         let mut a = p.saturating_sub(2 * PROJ_LEFT).max(resume);
         if (p - a) % 2 == 1 {
             a += 1;
         }
         let b = (p + 2 * PROJ_RIGHT).min(buf.len());
         let mut proj = std::mem::take(&mut s.proj);
-        let le = project::utf16_le(buf, p);
         project::utf16(buf, a, b, le, &mut proj);
         let k = (p - a) / 2;
         let end = self.in_projection(buf, &proj, k, Encoding::Utf16, r, s, out);
@@ -307,6 +369,11 @@ impl Detector {
         out: &mut Vec<Hit>,
         enc: Encoding,
     ) -> usize {
+        if enc == Encoding::Utf8 {
+            if let Some(end) = isolated_utf8_run(buf, p) {
+                return end;
+            }
+        }
         let a = p.saturating_sub(3 * PROJ_LEFT).max(resume);
         let b = (p + 3 * PROJ_RIGHT).min(buf.len());
         let mut proj = std::mem::take(&mut s.proj);
@@ -714,5 +781,35 @@ impl Detector {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isolated_runs_end_early_only_when_nothing_can_extend_them() {
+        let b = b"id 12345 y";
+        assert_eq!(isolated_run(b, 3), Some(8));
+        assert_eq!(isolated_run(b"12345 6789 0123", 0), None, "a group follows");
+        assert_eq!(isolated_run(b"12345**", 0), None, "a mask follows");
+        assert_eq!(isolated_run(b"a 2024-05-01 b", 2), Some(12), "an ISO date");
+        let le: Vec<u8> = "番号12345です"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let p = le.iter().position(|&c| c == b'1').unwrap();
+        assert_eq!(isolated_wide_run(&le, p, true), Some(p + 10));
+        let le: Vec<u8> = "12345 6789"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(isolated_wide_run(&le, 0, true), None);
+        let s = "番号１２３４５です";
+        let p = s.find('１').unwrap();
+        assert_eq!(isolated_utf8_run(s.as_bytes(), p), Some(p + 15));
+        let s = "番号１２３４－５６７８";
+        assert_eq!(isolated_utf8_run(s.as_bytes(), s.find('１').unwrap()), None);
     }
 }
