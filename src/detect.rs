@@ -61,6 +61,14 @@ pub struct Region {
     pub emit_end: usize,
 }
 
+impl Region {
+    /// Whether a hit whose first byte is at `start` belongs to this buffer.
+    #[inline]
+    pub fn owns(&self, start: usize) -> bool {
+        start >= self.scan_start && start < self.emit_end
+    }
+}
+
 /// Per-thread scratch space, reused across buffers.
 #[derive(Default)]
 pub struct Scratch {
@@ -437,7 +445,6 @@ impl Detector {
         out: &mut Vec<Hit>,
     ) -> usize {
         let t = text.t;
-        let owned = |start: usize| start >= r.scan_start && start < r.emit_end;
         let end = tok0.end;
         if !tok0.groups.iter().any(|g| g.masks > 0) {
             return self.analyze_digits(text, src, tok0, end, r, s, out);
@@ -445,7 +452,7 @@ impl Detector {
         token::windows(tok0, &mut s.wins);
         if let Some(m) = masked::best(t, tok0, &s.wins, self.rules) {
             let start = text.src(m.start);
-            if owned(start) {
+            if r.owns(start) {
                 let hit = self.masked_hit(text, src, &m, start);
                 out.push(hit);
             }
@@ -473,7 +480,6 @@ impl Detector {
         out: &mut Vec<Hit>,
     ) -> usize {
         let t = text.t;
-        let owned = |start: usize| start >= r.scan_start && start < r.emit_end;
         token::windows(tok, &mut s.wins);
         s.cands.clear();
         let mut cells = std::mem::take(&mut s.cells);
@@ -598,7 +604,7 @@ impl Detector {
                 Some(tr) => tr.start,
                 None => c.win.start,
             });
-            if owned(start) {
+            if r.owns(start) {
                 out.push(self.pan_hit(text, &c, &ctx, start));
             }
         }
