@@ -101,11 +101,8 @@ pub struct Skipped {
 /// add (pan-scan prints its own, masked, path).
 pub fn io_detail(e: &std::io::Error) -> String {
     match e.raw_os_error() {
-        Some(code) => {
-            let s = std::io::Error::from_raw_os_error(code).to_string();
-            // "Permission denied (os error 13)"
-            s
-        }
+        // "Permission denied (os error 13)"
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
         None => crate::redact::text(&e.to_string()).into_owned(),
     }
 }

@@ -411,9 +411,9 @@ impl Detector {
         s: &mut Scratch,
         out: &mut Vec<Hit>,
     ) -> usize {
-        if !proj.text.get(k).is_some_and(u8::is_ascii_digit) {
-            return proj.map.get(k + 1).map_or(buf.len(), |&m| m as usize);
-        }
+        // Callers pass a digit: the wide trigger's own digit, or a checked
+        // one (on_projected).
+        debug_assert!(proj.text[k].is_ascii_digit());
         let text = Text {
             t: &proj.text,
             map: Some(&proj.map),
