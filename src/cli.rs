@@ -10,6 +10,7 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use clap::Parser;
 
+use crate::container::Limits;
 use crate::detect::Detector;
 use crate::fingerprint::Fingerprinter;
 use crate::progress::Progress;
@@ -24,6 +25,13 @@ Examples:
   journalctl -o cat | pan-scan -         scan standard input
   pan-scan -e '*.iso' -e node_modules /  exclude by glob
   PAN_SCAN_KEY=$(cat /etc/pan-scan.key) pan-scan -q /home   for cron
+  pan-scan --max-ratio 200 --max-depth 4 /backups   stricter container limits
+
+Containers are opened by default, recognised by content: gzip, bzip2, xz,
+zstd; tar and zip (also jar/war); docx/xlsx/pptx and odt/ods/odp text; PDF
+text; .eml and mbox mail with attachments. Members are named with `!`:
+backup.tar.gz!site/db.zip!dump.sql. A limit that bites, an encrypted or a
+corrupt member is reported (coverage incomplete); what was read is scanned.
 
 What is found: PANs (12-19 digits of a card brand's IIN range and length,
 passing Luhn, contiguous or grouped by spaces/dashes), track 1/2 data
@@ -89,6 +97,58 @@ pub struct Args {
     /// Findings listed per file; more are counted but not listed.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_findings_per_file: usize,
+
+    /// Scan every file as raw bytes: open no archive, compressed stream,
+    /// document or mail.
+    #[arg(long, help_heading = "Containers")]
+    pub no_containers: bool,
+
+    /// Containers nested deeper than N are scanned as raw bytes
+    /// (`a.tar.gz` holds `a.tar` at depth 1, its members at depth 2).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        help_heading = "Containers"
+    )]
+    pub max_depth: u32,
+
+    /// Stop expanding one file's containers after SIZE (K/M/G/T suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = size, help_heading = "Containers")]
+    pub max_container_size: u64,
+
+    /// Stop expanding containers after SIZE in the whole run.
+    #[arg(long, value_name = "SIZE", default_value = "1T", value_parser = size, help_heading = "Containers")]
+    pub max_total_expanded: u64,
+
+    /// Stop a stream or file expanding more than N times its compressed
+    /// size (checked past 64 MiB expanded): zip and gzip bombs.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        help_heading = "Containers"
+    )]
+    pub max_ratio: u64,
+
+    /// Members read from one archive.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        help_heading = "Containers"
+    )]
+    pub max_members: u64,
+
+    /// Memory for a member that needs random access (a zip inside another
+    /// container, a PDF, a mail message); a larger one is scanned as raw
+    /// bytes (or, for a zip, member by member).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size, help_heading = "Containers")]
+    pub max_buffer: u64,
+}
+
+fn size(s: &str) -> Result<u64, String> {
+    crate::container::limits::parse_size(s)
 }
 
 impl Args {
@@ -132,6 +192,9 @@ impl Args {
         if self.max_findings_per_file == 0 {
             bail!("--max-findings-per-file must be at least 1");
         }
+        if self.max_ratio == 0 {
+            bail!("--max-ratio must be at least 1");
+        }
         Ok(Config {
             walk: WalkConfig {
                 roots,
@@ -143,6 +206,16 @@ impl Args {
             },
             stdin,
             max_findings_per_file: self.max_findings_per_file,
+            limits: Limits {
+                enabled: !self.no_containers,
+                max_depth: self.max_depth,
+                max_container_bytes: self.max_container_size,
+                max_total_bytes: self.max_total_expanded,
+                max_ratio: self.max_ratio,
+                max_members: self.max_members,
+                max_buffer: self.max_buffer,
+                ..Limits::default()
+            },
         })
     }
 }

@@ -4,7 +4,11 @@
 //! virtual filesystem, a FIFO/socket/device) are decisions: nothing that
 //! holds stored data was missed. *Error* reasons (permission denied, I/O
 //! error, vanished) mean data may have been missed, so the verdict cannot be
-//! clean and the exit code is 3 unless card data was found.
+//! clean and the exit code is 3 unless card data was found. Containers add
+//! four more error reasons: a limit that bit (nesting, size, compression
+//! ratio, members, memory), an encrypted member, corrupt or truncated data,
+//! and content pan-scan cannot read (an unsupported compression method, a
+//! PDF of scanned images).
 
 use serde::Serialize;
 
@@ -32,6 +36,14 @@ pub enum Reason {
     IoError,
     /// The scan was interrupted before this was read.
     Interrupted,
+    /// A container limit stopped reading (the detail names it and its option).
+    Limit,
+    /// Encrypted (a zip entry, a password-protected PDF): not readable.
+    Encrypted,
+    /// Corrupt or truncated data: read as far as it goes.
+    Corrupt,
+    /// Content of a kind pan-scan cannot read.
+    Unsupported,
 }
 
 impl Reason {
@@ -47,6 +59,10 @@ impl Reason {
             Reason::NotFound => "not_found",
             Reason::IoError => "io_error",
             Reason::Interrupted => "interrupted",
+            Reason::Limit => "limit",
+            Reason::Encrypted => "encrypted",
+            Reason::Corrupt => "corrupt",
+            Reason::Unsupported => "unsupported",
         }
     }
 
@@ -63,6 +79,10 @@ impl Reason {
             Reason::NotFound => "vanished",
             Reason::IoError => "I/O error",
             Reason::Interrupted => "interrupted",
+            Reason::Limit => "limit reached",
+            Reason::Encrypted => "encrypted",
+            Reason::Corrupt => "corrupt or truncated",
+            Reason::Unsupported => "unreadable content",
         }
     }
 
@@ -70,7 +90,14 @@ impl Reason {
     pub fn is_error(self) -> bool {
         matches!(
             self,
-            Reason::PermissionDenied | Reason::NotFound | Reason::IoError | Reason::Interrupted
+            Reason::PermissionDenied
+                | Reason::NotFound
+                | Reason::IoError
+                | Reason::Interrupted
+                | Reason::Limit
+                | Reason::Encrypted
+                | Reason::Corrupt
+                | Reason::Unsupported
         )
     }
 

@@ -308,7 +308,7 @@ const AROUND: usize = 16;
 /// `B::WIDTH` divides [`AROUND`].
 #[inline(always)]
 unsafe fn around<B: Backend, const N: usize>(w: &Window, classify: Classify<N>) -> [[u64; N]; 2] {
-    const { assert!(AROUND % B::WIDTH == 0) };
+    const { assert!(AROUND.is_multiple_of(B::WIDTH)) };
     // SAFETY: guaranteed by the caller.
     unsafe {
         [

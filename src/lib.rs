@@ -8,6 +8,7 @@
 //! after [`detect`] ever sees a full PAN.
 
 pub mod cli;
+pub mod container;
 pub mod context;
 pub mod coverage;
 pub mod detect;

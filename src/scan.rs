@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use serde::Serialize;
 
+use crate::container::{self, Ctx, Limits, Location, Text, Top};
 use crate::coverage::{io_detail, Reason, Skipped};
 use crate::detect::{Detector, Scratch};
 use crate::filters::Filter;
@@ -35,6 +36,8 @@ pub struct Config {
     pub stdin: bool,
     /// Findings kept per file; more are counted, not listed.
     pub max_findings_per_file: usize,
+    /// What containers are opened, and the limits on them.
+    pub limits: Limits,
 }
 
 /// Live counters for the progress display.
@@ -51,8 +54,12 @@ pub struct Counters {
 pub struct Stats {
     /// Files (and streams) read to their end.
     pub files_scanned: u64,
-    /// Bytes read and scanned, including files cut short by an error.
+    /// Bytes scanned, including files cut short by an error and the
+    /// decompressed or extracted bytes of containers.
     pub bytes_scanned: u64,
+    /// Container members (archive members, decompressed streams,
+    /// attachments, document parts) read to their end.
+    pub members_scanned: u64,
     /// Files opened without `O_NOATIME` (not their owner): their access
     /// time may have been updated.
     pub atime_not_preserved: u64,
@@ -89,6 +96,7 @@ impl Local {
         self.skipped.append(&mut o.skipped);
         self.stats.files_scanned += o.stats.files_scanned;
         self.stats.bytes_scanned += o.stats.bytes_scanned;
+        self.stats.members_scanned += o.stats.members_scanned;
         self.stats.atime_not_preserved += o.stats.atime_not_preserved;
         self.stats.findings_omitted += o.stats.findings_omitted;
         self.stats.card_data_omitted += o.stats.card_data_omitted;
@@ -106,6 +114,8 @@ struct Shared<'a> {
     roots: Vec<(PathBuf, Option<u64>)>,
     result: Mutex<Local>,
     stop: &'a AtomicBool,
+    /// Bytes expanded from containers in the whole run.
+    expanded: AtomicU64,
 }
 
 /// One worker per walker thread.
@@ -140,17 +150,28 @@ impl<'s, 'a> Worker<'s, 'a> {
     }
 
     fn skip(&mut self, path: &Path, reason: Reason, detail: String, bytes: Option<u64>) {
+        self.skip_display(display(path), reason, detail, bytes);
+    }
+
+    fn skip_display(&mut self, path: String, reason: Reason, detail: String, bytes: Option<u64>) {
         self.sh.counters.skipped.fetch_add(1, Ordering::Relaxed);
         self.local.skipped.push(Skipped {
-            path: display(path),
+            path,
             reason,
             detail,
             bytes_scanned: bytes,
         });
     }
 
-    /// Reads one stream and records its findings under `name`.
-    fn scan_stream<R: Read>(&mut self, name: &str, rdr: R) -> (u64, Option<std::io::Error>) {
+    /// Reads one stream and records its findings under `name`. With
+    /// `text`, the stream is that extracted text and findings get the
+    /// location of their segment.
+    fn scan_stream<R: Read>(
+        &mut self,
+        name: &str,
+        rdr: R,
+        text: Option<&Text>,
+    ) -> (u64, Option<std::io::Error>) {
         let counters = self.sh.counters;
         let got = self.reader.scan(
             self.sh.det,
@@ -167,8 +188,14 @@ impl<'s, 'a> Worker<'s, 'a> {
         self.local.stats.bytes_scanned += got.bytes;
         self.local.stats.findings_omitted += got.omitted;
         self.local.stats.card_data_omitted += got.omitted_card_data;
-        for h in got.hits {
-            self.local.findings.push(finding(self.sh.det, name, h));
+        for mut h in got.hits {
+            let mut loc = None;
+            if let Some(t) = text {
+                loc = t.location_at(h.offset as usize).cloned();
+                h.offset += t.base_offset;
+                h.line += t.base_line;
+            }
+            self.local.findings.push(finding(self.sh.det, name, h, loc));
         }
         (got.bytes, got.error)
     }
@@ -188,13 +215,12 @@ impl<'s, 'a> Worker<'s, 'a> {
             self.local.stats.atime_not_preserved += 1;
         }
         let name = display(path);
-        let (bytes, err) = self.scan_stream(&name, file);
-        match err {
-            None => {
-                self.local.stats.files_scanned += 1;
-                self.sh.counters.files.fetch_add(1, Ordering::Relaxed);
-            }
-            Some(e) => self.skip(path, Reason::of_io(&e), io_detail(&e), Some(bytes)),
+        let mut file = file;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+        let cx = self.sh.ctx();
+        if container::scan_file(&cx, self, &name, &mut file, size) {
+            self.local.stats.files_scanned += 1;
+            self.sh.counters.files.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -280,6 +306,38 @@ impl<'s, 'a> Worker<'s, 'a> {
     }
 }
 
+impl container::Sink for Worker<'_, '_> {
+    fn scan(&mut self, path: &str, r: &mut dyn Read) -> (u64, Option<std::io::Error>) {
+        self.scan_stream(path, r, None)
+    }
+
+    fn scan_text(&mut self, path: &str, text: &Text) {
+        // In memory: no read error can happen.
+        let _ = self.scan_stream(path, &text.buf[..], Some(text));
+    }
+
+    fn skip(&mut self, path: &str, reason: Reason, detail: String, bytes: Option<u64>) {
+        self.skip_display(path.to_string(), reason, detail, bytes);
+    }
+
+    fn member_done(&mut self) {
+        self.local.stats.members_scanned += 1;
+    }
+
+    fn stopped(&self) -> bool {
+        self.sh.stop.load(Ordering::Relaxed)
+    }
+}
+
+impl<'a> Shared<'a> {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            limits: &self.cfg.limits,
+            total: &self.expanded,
+        }
+    }
+}
+
 fn is_fifo(ft: &std::fs::FileType) -> bool {
     use std::os::unix::fs::FileTypeExt;
     ft.is_fifo()
@@ -316,7 +374,7 @@ pub fn display(path: &Path) -> String {
 }
 
 /// Turns a located hit into a finding.
-fn finding(det: &Detector, path: &str, l: Located) -> Finding {
+fn finding(det: &Detector, path: &str, l: Located, location: Option<Location>) -> Finding {
     let rules = det.rules();
     let h = l.hit;
     Finding {
@@ -338,7 +396,7 @@ fn finding(det: &Detector, path: &str, l: Located) -> Finding {
         compliant: h.compliant,
         revealed_digits: h.revealed,
         track: h.track,
-        location: None,
+        location,
     }
 }
 
@@ -359,22 +417,23 @@ pub fn run(
         roots: walk::root_devices(&cfg.walk.roots),
         result: Mutex::new(Local::default()),
         stop,
+        expanded: AtomicU64::new(0),
     };
     if cfg.stdin {
         let mut w = Worker::new(&shared);
         let stdin = std::io::stdin();
-        let (bytes, err) = w.scan_stream(STDIN_NAME, stdin.lock());
-        match err {
-            None => {
-                w.local.stats.files_scanned += 1;
-                counters.files.fetch_add(1, Ordering::Relaxed);
-            }
-            Some(e) => w.skip(
-                Path::new(STDIN_NAME),
-                Reason::of_io(&e),
-                io_detail(&e),
-                Some(bytes),
-            ),
+        let mut lock = stdin.lock();
+        let cx = shared.ctx();
+        // Its size is unknown: only each stream's own ratio is checked.
+        let top = Top::new(u64::MAX);
+        let ok = if cfg.limits.enabled {
+            container::node(&cx, &top, &mut w, STDIN_NAME, 0, &mut lock)
+        } else {
+            container::leaf(&mut w, STDIN_NAME, 0, &mut lock)
+        };
+        if ok {
+            w.local.stats.files_scanned += 1;
+            counters.files.fetch_add(1, Ordering::Relaxed);
         }
     }
     if !cfg.walk.roots.is_empty() {

@@ -5,6 +5,7 @@
 mod util;
 
 mod cli;
+mod containers;
 mod encodings;
 mod leaks;
 mod rules;

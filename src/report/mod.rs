@@ -61,6 +61,9 @@ pub struct Summary {
     pub exit_code: i32,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
+    /// Container members (decompressed streams, archive members, document
+    /// parts, attachments) read to their end.
+    pub members_scanned: u64,
     /// Coverage records (files, directories or streams not fully scanned).
     pub skipped: u64,
     pub skipped_by_reason: BTreeMap<&'static str, u64>,
@@ -107,6 +110,7 @@ impl Summary {
         let Stats {
             files_scanned,
             bytes_scanned,
+            members_scanned,
             atime_not_preserved,
             findings_omitted,
             card_data_omitted,
@@ -170,6 +174,7 @@ impl Summary {
             exit_code,
             files_scanned,
             bytes_scanned,
+            members_scanned,
             skipped: o.skipped.len() as u64,
             skipped_by_reason,
             incomplete,

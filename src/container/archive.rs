@@ -1,0 +1,312 @@
+//! Archives: tar (plain or inside any compressed stream) and zip (with
+//! everything built on it: jar/war, docx/xlsx/pptx, odt/ods). Each regular
+//! member goes back through [`super::node`], so members nest to any mix.
+//! Office documents are recognised from their member names and handed to
+//! [`super::office`] for their text; their other members (media, embedded
+//! workbooks) are scanned like any member. Encrypted zip entries are
+//! reported as such, never guessed at; a corrupt archive is read as far as
+//! it goes and the rest reported.
+
+use std::io::{self, Cursor, Read, Seek};
+
+use zip::result::ZipError;
+use zip::ZipArchive;
+
+use super::limits::{Consumed, Guard, Limit, LimitHit};
+use super::{classify, leaf, member_path, node, office, Ctx, Sink, Top};
+use crate::coverage::Reason;
+use crate::redact;
+
+/// A tar stream: each regular member in turn.
+pub fn tar(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    r: &mut dyn Read,
+) -> bool {
+    let mut ar = tar::Archive::new(r);
+    let entries = match ar.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            let (reason, detail) = classify(&e);
+            sink.skip(path, reason, detail, None);
+            return false;
+        }
+    };
+    let mut ok = true;
+    let mut members = 0u64;
+    let mut last = String::new();
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let (reason, mut detail) = classify(&e);
+                if reason == Reason::Corrupt || reason == Reason::IoError {
+                    detail = if last.is_empty() {
+                        format!("tar: {detail}")
+                    } else {
+                        format!("tar: {detail} (after member {last})")
+                    };
+                }
+                sink.skip(path, reason, detail, None);
+                return false;
+            }
+        };
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
+            continue;
+        }
+        if members >= cx.limits.max_members {
+            let hit = LimitHit::new(
+                Limit::Members,
+                format!("members after the first {members} not scanned"),
+            );
+            sink.skip(path, Reason::Limit, hit.to_string(), None);
+            return false;
+        }
+        members += 1;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        last = redact::text(&name).into_owned();
+        let mpath = member_path(path, &name);
+        ok &= node(cx, top, sink, &mpath, depth + 1, &mut entry);
+        if sink.stopped() {
+            return false;
+        }
+    }
+    ok
+}
+
+/// A zip on disk (or any seekable source): its central directory is read,
+/// members are opened in place.
+pub fn zip_seekable<R: Read + Seek>(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    mut src: R,
+) -> bool {
+    let mut ar = match ZipArchive::new(&mut src) {
+        Ok(a) => a,
+        Err(e) => {
+            // No usable central directory (truncated, damaged): read the
+            // members one after the other from their local headers.
+            sink.skip(path, Reason::Corrupt, zip_detail(&e), None);
+            if src.rewind().is_err() {
+                return false;
+            }
+            zip_local_headers(cx, top, sink, path, depth, &mut src);
+            return false;
+        }
+    };
+    zip_members(cx, top, sink, path, depth, &mut ar)
+}
+
+/// A zip inside another container: held in memory if it fits the buffer
+/// limit (random access), read member by member from its local headers if
+/// not.
+pub fn zip_stream(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    r: &mut dyn Read,
+) -> bool {
+    match super::buffer(cx, r) {
+        Ok(Ok(bytes)) => zip_seekable(cx, top, sink, path, depth, Cursor::new(bytes)),
+        Ok(Err(got)) => {
+            let mut all = Cursor::new(got).chain(r);
+            zip_local_headers(cx, top, sink, path, depth, &mut all)
+        }
+        Err(e) => {
+            let (reason, detail) = classify(&e);
+            sink.skip(path, reason, detail, None);
+            false
+        }
+    }
+}
+
+/// Reads a zip front to back from its local file headers: for zips too big
+/// to hold, and for damaged ones without a central directory.
+fn zip_local_headers(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    mut r: &mut dyn Read,
+) -> bool {
+    let mut members = 0u64;
+    let mut ok = true;
+    loop {
+        let mut file = match zip::read::read_zipfile_from_stream(&mut r) {
+            Ok(Some(f)) => f,
+            Ok(None) => return ok,
+            Err(e) => {
+                sink.skip(path, reason_of(&e), zip_detail(&e), None);
+                return false;
+            }
+        };
+        if !file.is_file() {
+            continue;
+        }
+        let name = file
+            .name()
+            .map(|n| n.into_owned())
+            .unwrap_or_else(|_| format!("member-{members}"));
+        let mpath = member_path(path, &name);
+        if members >= cx.limits.max_members {
+            let hit = LimitHit::new(
+                Limit::Members,
+                format!("members after the first {members} not scanned"),
+            );
+            sink.skip(path, Reason::Limit, hit.to_string(), None);
+            return false;
+        }
+        members += 1;
+        if file.encrypted() {
+            sink.skip(
+                &mpath,
+                Reason::Encrypted,
+                "encrypted zip entry".into(),
+                None,
+            );
+            ok = false;
+            continue;
+        }
+        let compressed = file.compressed_size();
+        let mut g = Guard::new(cx, top, &mut file, Consumed::Known(compressed));
+        ok &= node(cx, top, sink, &mpath, depth + 1, &mut g);
+        // Whatever the member's scan left unread must go before the next header.
+        if let Err(e) = io::copy(&mut file, &mut io::sink()) {
+            sink.skip(path, Reason::Corrupt, format!("zip: {e}"), None);
+            return false;
+        }
+        if sink.stopped() {
+            return false;
+        }
+    }
+}
+
+/// The members of an open zip.
+fn zip_members<R: Read + Seek>(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    ar: &mut ZipArchive<R>,
+) -> bool {
+    let mut ok = true;
+    // Office documents: their text first; `done` are the members it read.
+    let done = match office::detect(ar) {
+        Some(kind) => {
+            let (done, office_ok) = office::scan(cx, top, sink, path, ar, kind);
+            ok &= office_ok;
+            done
+        }
+        None => Vec::new(),
+    };
+    let mut members = 0u64;
+    for i in 0..ar.len() {
+        if done.contains(&i) {
+            continue;
+        }
+        let (name, is_file, encrypted, compressed) = match ar.by_index_raw(i) {
+            Ok(f) => (
+                f.name()
+                    .map(|n| n.into_owned())
+                    .unwrap_or_else(|_| format!("member-{i}")),
+                f.is_file(),
+                f.encrypted(),
+                f.compressed_size(),
+            ),
+            Err(e) => {
+                sink.skip(
+                    path,
+                    reason_of(&e),
+                    format!("member {i}: {}", zip_detail(&e)),
+                    None,
+                );
+                ok = false;
+                continue;
+            }
+        };
+        if !is_file {
+            continue;
+        }
+        let mpath = member_path(path, &name);
+        if members >= cx.limits.max_members {
+            let hit = LimitHit::new(
+                Limit::Members,
+                format!("{} of {} members not scanned", ar.len() - i, ar.len()),
+            );
+            sink.skip(path, Reason::Limit, hit.to_string(), None);
+            return false;
+        }
+        members += 1;
+        if encrypted {
+            sink.skip(
+                &mpath,
+                Reason::Encrypted,
+                "encrypted zip entry".into(),
+                None,
+            );
+            ok = false;
+            continue;
+        }
+        match ar.by_index(i) {
+            Ok(mut f) => {
+                let mut g = Guard::new(cx, top, &mut f, Consumed::Known(compressed));
+                ok &= node(cx, top, sink, &mpath, depth + 1, &mut g);
+            }
+            Err(e) => {
+                sink.skip(&mpath, reason_of(&e), zip_detail(&e), None);
+                ok = false;
+            }
+        }
+        if sink.stopped() {
+            return false;
+        }
+    }
+    ok
+}
+
+/// Opens member `i` of a zip for a reader of its own (office text), with
+/// the limits on it.
+pub fn open_member<'a, R: Read + Seek>(
+    ar: &'a mut ZipArchive<R>,
+    i: usize,
+) -> Result<zip::read::ZipFile<'a, R>, (Reason, String)> {
+    let encrypted = ar.by_index_raw(i).map(|f| f.encrypted()).unwrap_or(false);
+    if encrypted {
+        return Err((Reason::Encrypted, "encrypted zip entry".into()));
+    }
+    ar.by_index(i).map_err(|e| (reason_of(&e), zip_detail(&e)))
+}
+
+/// The coverage reason of a zip error.
+pub fn reason_of(e: &ZipError) -> Reason {
+    match e {
+        ZipError::UnsupportedArchive(m) if *m == ZipError::PASSWORD_REQUIRED => Reason::Encrypted,
+        ZipError::UnsupportedArchive(_) | ZipError::CompressionMethodNotSupported(_) => {
+            Reason::Unsupported
+        }
+        ZipError::Io(io) => classify(io).0,
+        _ => Reason::Corrupt,
+    }
+}
+
+/// A zip error's message, with PAN-like digits masked.
+pub fn zip_detail(e: &ZipError) -> String {
+    redact::text(&format!("zip: {e}")).into_owned()
+}
+
+/// Scans `bytes` as raw data (a fallback when a container cannot be opened).
+pub fn raw(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool {
+    let mut c = Cursor::new(bytes);
+    leaf(sink, path, depth, &mut c)
+}

@@ -1,0 +1,513 @@
+//! Containers: the decoding stage between reading and scanning. A stream is
+//! recognised by its first bytes (never by its name) and, when it is a
+//! compressed stream (gzip, bzip2, xz, zstd), an archive (tar, zip and
+//! everything built on zip), an office document, a PDF or mail, opened so
+//! that what it holds reaches the scanner: decompressed bytes, archive
+//! members, the text of documents with where each piece of it came from.
+//! Anything else is scanned as raw bytes. Members nest to any mix
+//! (`backup.tar.gz!site/db.zip!dump.sql`); a member's path joins its
+//! containers with `!`.
+//!
+//! Everything streams through the caller's one reader buffer, except what
+//! needs random access (a zip inside another container, a PDF, a mail
+//! message), which is held in memory up to [`Limits::max_buffer`]. Nothing
+//! is written to disk. Hostile input is bounded by [`Limits`] (depth,
+//! expanded bytes, compression ratio, members); each limit that bites, each
+//! encrypted or corrupt member, is reported to the [`Sink`] as a coverage
+//! record, and the scan goes on with the next member.
+
+pub mod archive;
+pub mod limits;
+pub mod mail;
+pub mod office;
+pub mod pdf;
+
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek};
+
+use crate::coverage::{io_detail, Reason};
+use crate::redact;
+pub use limits::{Ctx, Limit, LimitHit, Limits, Top};
+
+/// Where in a document a piece of text came from (`sheet`, `cell`, `page`,
+/// `paragraph`, `message`, `part`, ...), as it appears in a finding's
+/// `location`.
+pub type Location = serde_json::Map<String, serde_json::Value>;
+
+/// Builds a [`Location`] from key/value pairs.
+pub fn location<const N: usize>(pairs: [(&str, serde_json::Value); N]) -> Location {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Text extracted from a document, one line per segment (a paragraph, a
+/// cell, a page), each segment with its [`Location`]. Extractors flush it
+/// to the sink every [`Text::FLUSH`] bytes so memory stays bounded; offsets
+/// and line numbers carry on across flushes.
+#[derive(Debug, Default)]
+pub struct Text {
+    pub buf: Vec<u8>,
+    /// Start offset in `buf` of each segment, and its location.
+    pub segs: Vec<(usize, Location)>,
+    /// Offset and line (0-based) of `buf[0]` in the whole extracted text.
+    pub base_offset: u64,
+    pub base_line: u64,
+}
+
+impl Text {
+    /// A batch is scanned once it holds this many bytes.
+    pub const FLUSH: usize = 1 << 20;
+
+    /// Starts a segment at `loc`: text pushed until the next one belongs to it.
+    pub fn segment(&mut self, loc: Location) {
+        if !self.buf.is_empty() && self.buf.last() != Some(&b'\n') {
+            self.buf.push(b'\n');
+        }
+        if let Some(last) = self.segs.last_mut() {
+            if last.0 == self.buf.len() {
+                // An empty segment: replace it.
+                last.1 = loc;
+                return;
+            }
+        }
+        self.segs.push((self.buf.len(), loc));
+    }
+
+    /// Starts a segment on the same line (a spreadsheet cell after the
+    /// first of its row); the caller puts a separator before it.
+    pub fn segment_inline(&mut self, loc: Location) {
+        self.segs.push((self.buf.len(), loc));
+    }
+
+    /// Appends text to the current segment.
+    pub fn push(&mut self, s: &str) {
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    /// Appends a separator (one byte) to the current segment.
+    pub fn sep(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    /// The location of the segment holding `buf[offset]`.
+    pub fn location_at(&self, offset: usize) -> Option<&Location> {
+        let i = self.segs.partition_point(|s| s.0 <= offset);
+        i.checked_sub(1).map(|i| &self.segs[i].1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Scans what is buffered (if anything) and starts a new batch.
+    pub fn flush(&mut self, sink: &mut dyn Sink, path: &str) {
+        if self.buf.is_empty() {
+            return;
+        }
+        if self.buf.last() != Some(&b'\n') {
+            self.buf.push(b'\n');
+        }
+        sink.scan_text(path, self);
+        self.base_offset += self.buf.len() as u64;
+        self.base_line += memchr::memchr_iter(b'\n', &self.buf).count() as u64;
+        self.buf.clear();
+        let last = self.segs.pop();
+        self.segs.clear();
+        // The open segment goes on in the next batch.
+        if let Some((_, loc)) = last {
+            self.segs.push((0, loc));
+        }
+    }
+
+    /// Flushes if the batch is full.
+    pub fn maybe_flush(&mut self, sink: &mut dyn Sink, path: &str) {
+        if self.buf.len() >= Self::FLUSH {
+            self.flush(sink, path);
+        }
+    }
+}
+
+/// Where the decoded data goes: the scanner and the coverage records.
+/// Paths given to a sink are display paths (PAN-like digits masked).
+pub trait Sink {
+    /// Scans a stream that is no container, to its end. Returns the bytes
+    /// read and the error that cut it short, if any.
+    fn scan(&mut self, path: &str, r: &mut dyn Read) -> (u64, Option<io::Error>);
+    /// Scans extracted text; each finding gets the location of its segment.
+    fn scan_text(&mut self, path: &str, text: &Text);
+    /// Records something that was not (fully) scanned.
+    fn skip(&mut self, path: &str, reason: Reason, detail: String, bytes: Option<u64>);
+    /// Records a member read to its end (a container's member, not a file).
+    fn member_done(&mut self);
+    /// Whether the run was asked to stop.
+    fn stopped(&self) -> bool;
+}
+
+/// What a stream is, from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Plain,
+    Gzip,
+    Bzip2,
+    Xz,
+    Zstd,
+    Zip,
+    Tar,
+    Pdf,
+    /// One RFC 5322 message (`.eml`).
+    Mail,
+    /// An mbox mailbox: messages each after a `From ` line.
+    Mbox,
+}
+
+impl Format {
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Plain => "plain",
+            Format::Gzip => "gzip",
+            Format::Bzip2 => "bzip2",
+            Format::Xz => "xz",
+            Format::Zstd => "zstd",
+            Format::Zip => "zip",
+            Format::Tar => "tar",
+            Format::Pdf => "pdf",
+            Format::Mail => "mail",
+            Format::Mbox => "mbox",
+        }
+    }
+}
+
+/// Bytes read before deciding what a stream is: a tar header is 512, mail
+/// headers can take a few KiB.
+pub const HEAD: usize = 8 * 1024;
+
+/// Recognises a format from the first bytes of a stream.
+pub fn sniff(head: &[u8]) -> Format {
+    let starts = |m: &[u8]| head.starts_with(m);
+    if starts(&[0x1F, 0x8B, 0x08]) {
+        Format::Gzip
+    } else if head.len() >= 10 && starts(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+        // Block magic (pi) or end-of-stream magic (sqrt pi) for an empty stream.
+        let magic = &head[4..10];
+        if magic == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+            || magic == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]
+        {
+            Format::Bzip2
+        } else {
+            Format::Plain
+        }
+    } else if starts(&[0xFD, b'7', b'z', b'X', b'Z', 0x00]) {
+        Format::Xz
+    } else if starts(&[0x28, 0xB5, 0x2F, 0xFD]) {
+        Format::Zstd
+    } else if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
+        Format::Zip
+    } else if is_tar(head) {
+        Format::Tar
+    } else if head.len() >= 8
+        && memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some()
+    {
+        Format::Pdf
+    } else {
+        mail::sniff(head)
+    }
+}
+
+/// A tar header: `ustar` magic at 257, or a valid header checksum (v7 tar).
+fn is_tar(head: &[u8]) -> bool {
+    if head.len() < 512 {
+        return false;
+    }
+    let h = &head[..512];
+    if &h[257..262] == b"ustar" {
+        return true;
+    }
+    // The checksum: octal at 148..156, the sum of the header with that field as spaces.
+    let field = &h[148..156];
+    let digits: Vec<u8> = field
+        .iter()
+        .copied()
+        .skip_while(|&b| b == b' ')
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .collect();
+    if digits.is_empty() || h[0] == 0 {
+        return false;
+    }
+    let want = digits
+        .iter()
+        .fold(0u32, |a, &d| a * 8 + u32::from(d - b'0'));
+    let sum: u32 = h
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(b)
+            }
+        })
+        .sum();
+    sum == want
+}
+
+/// The path of a member: the container's display path, `!`, the member's
+/// name with PAN-like digits masked.
+pub fn member_path(parent: &str, name: &str) -> String {
+    format!("{parent}!{}", redact::text(name))
+}
+
+/// The name of what a compressed stream holds: its own name without the
+/// compression suffix (`app.log.2.gz` → `app.log.2`, `site.tgz` →
+/// `site.tar`); the same name when it has no such suffix.
+pub fn inner_name(path: &str) -> String {
+    let base = path.rsplit(['/', '!']).next().unwrap_or(path);
+    let lower = base.to_ascii_lowercase();
+    for (suffix, repl) in [
+        (".tgz", ".tar"),
+        (".taz", ".tar"),
+        (".tbz2", ".tar"),
+        (".tbz", ".tar"),
+        (".txz", ".tar"),
+        (".tzst", ".tar"),
+        (".gz", ""),
+        (".gzip", ""),
+        (".z", ""),
+        (".bz2", ""),
+        (".bz", ""),
+        (".xz", ""),
+        (".zst", ""),
+        (".zstd", ""),
+    ] {
+        if lower.ends_with(suffix) && base.len() > suffix.len() {
+            return format!("{}{repl}", &base[..base.len() - suffix.len()]);
+        }
+    }
+    base.to_string()
+}
+
+/// Reads up to `n` bytes (fewer only at the end of the stream).
+fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// The coverage reason, detail and limit flag of an error that cut a
+/// member short: a limit, corrupt data, or the operating system's error.
+pub fn classify(e: &io::Error) -> (Reason, String) {
+    if let Some(hit) = e.get_ref().and_then(|x| x.downcast_ref::<LimitHit>()) {
+        return (Reason::Limit, hit.to_string());
+    }
+    match e.kind() {
+        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput
+            if e.raw_os_error().is_none() =>
+        {
+            (Reason::Corrupt, redact::text(&e.to_string()).into_owned())
+        }
+        _ => (Reason::of_io(e), io_detail(e)),
+    }
+}
+
+/// Scans a stream that is no container and records how far it got.
+pub fn leaf(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> bool {
+    let (bytes, err) = sink.scan(path, r);
+    match err {
+        None => {
+            if depth > 0 {
+                sink.member_done();
+            }
+            true
+        }
+        Some(e) => {
+            let (reason, detail) = classify(&e);
+            sink.skip(path, reason, detail, Some(bytes));
+            false
+        }
+    }
+}
+
+/// Scans a regular file, opening whatever containers it is. Returns
+/// whether the file itself was read to its end (its members' coverage is
+/// recorded on the way).
+pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, size: u64) -> bool {
+    if !cx.limits.enabled {
+        return leaf(sink, path, 0, file);
+    }
+    let head = match read_head(file, HEAD) {
+        Ok(h) => h,
+        Err(e) => {
+            let (reason, detail) = classify(&e);
+            sink.skip(path, reason, detail, Some(0));
+            return false;
+        }
+    };
+    let top = Top::new(size);
+    let format = sniff(&head);
+    if format == Format::Zip {
+        // A zip on disk is read in place (random access, no buffering).
+        if file.rewind().is_ok() {
+            return archive::zip_seekable(cx, &top, sink, path, 0, file);
+        }
+    }
+    let mut rest = Cursor::new(head).chain(file);
+    node_as(cx, &top, sink, path, 0, format, &mut rest)
+}
+
+/// Scans a stream that may be a container.
+pub fn node(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    r: &mut dyn Read,
+) -> bool {
+    if sink.stopped() {
+        sink.skip(path, Reason::Interrupted, "scan interrupted".into(), None);
+        return false;
+    }
+    let head = match read_head(r, HEAD) {
+        Ok(h) => h,
+        Err(e) => {
+            let (reason, detail) = classify(&e);
+            sink.skip(path, reason, detail, Some(0));
+            return false;
+        }
+    };
+    let format = sniff(&head);
+    let mut rest = Cursor::new(head).chain(r);
+    node_as(cx, top, sink, path, depth, format, &mut rest)
+}
+
+/// Scans a stream of a known format.
+fn node_as(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    format: Format,
+    r: &mut dyn Read,
+) -> bool {
+    if format == Format::Plain {
+        return leaf(sink, path, depth, r);
+    }
+    if depth >= cx.limits.max_depth {
+        // Too deep to open: its raw bytes are still scanned.
+        let hit = LimitHit::new(
+            Limit::Depth,
+            format!("{} nested {depth} deep, not opened", format.label()),
+        );
+        sink.skip(path, Reason::Limit, hit.to_string(), None);
+        return leaf(sink, path, depth, r);
+    }
+    match format {
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => {
+            let inner = member_path(path, &inner_name(path));
+            let counted = limits::Counted::new(r);
+            let consumed = counted.counter();
+            let dec: Box<dyn Read + '_> = match format {
+                Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
+                Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(counted)),
+                Format::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(counted)),
+                _ => match zstd::stream::read::Decoder::new(counted) {
+                    Ok(d) => Box::new(d),
+                    Err(e) => {
+                        let (reason, detail) = classify(&e);
+                        sink.skip(path, reason, detail, None);
+                        return false;
+                    }
+                },
+            };
+            let mut g = limits::Guard::new(cx, top, dec, limits::Consumed::Counter(consumed));
+            node(cx, top, sink, &inner, depth + 1, &mut g)
+        }
+        Format::Tar => archive::tar(cx, top, sink, path, depth, r),
+        Format::Zip => archive::zip_stream(cx, top, sink, path, depth, r),
+        Format::Pdf => pdf::scan(cx, sink, path, depth, r),
+        Format::Mail => mail::scan_message_stream(cx, top, sink, path, depth, r),
+        Format::Mbox => mail::scan_mbox(cx, top, sink, path, depth, r),
+        Format::Plain => unreachable!(),
+    }
+}
+
+/// Reads a whole member into memory for a decoder that needs random
+/// access, up to [`Limits::max_buffer`] bytes. `Err` carries what was read
+/// when the member is larger (the caller decides how to go on).
+pub fn buffer(cx: &Ctx, r: &mut dyn Read) -> io::Result<Result<Vec<u8>, Vec<u8>>> {
+    let cap = cx.limits.max_buffer;
+    let mut v = Vec::new();
+    r.take(cap.saturating_add(1)).read_to_end(&mut v)?;
+    if v.len() as u64 > cap {
+        Ok(Err(v))
+    } else {
+        Ok(Ok(v))
+    }
+}
+
+/// What to do when a member that needs random access is larger than the
+/// buffer: scan its raw bytes (what was buffered, then the rest) and say
+/// that it was not opened.
+pub fn too_big_to_open(
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    what: Format,
+    got: Vec<u8>,
+    rest: &mut dyn Read,
+) -> bool {
+    let hit = LimitHit::new(
+        Limit::Buffer,
+        format!(
+            "{} larger than the in-memory limit, scanned as raw bytes",
+            what.label()
+        ),
+    );
+    sink.skip(path, Reason::Limit, hit.to_string(), None);
+    let mut all = Cursor::new(got).chain(rest);
+    leaf(sink, path, depth, &mut all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_recognised_by_content() {
+        assert_eq!(sniff(b"\x1f\x8b\x08\x00rest"), Format::Gzip);
+        assert_eq!(sniff(b"BZh91AY&SYrest"), Format::Bzip2);
+        assert_eq!(sniff(b"BZh9 not bzip2"), Format::Plain);
+        assert_eq!(sniff(b"\xfd7zXZ\x00rest"), Format::Xz);
+        assert_eq!(sniff(b"\x28\xb5\x2f\xfdrest"), Format::Zstd);
+        assert_eq!(sniff(b"PK\x03\x04rest"), Format::Zip);
+        assert_eq!(sniff(b"%PDF-1.7\n"), Format::Pdf);
+        assert_eq!(sniff(b"hello world\n"), Format::Plain);
+        assert_eq!(sniff(b""), Format::Plain);
+        let mut tar = vec![0u8; 512];
+        tar[..5].copy_from_slice(b"a.txt");
+        assert_eq!(sniff(&tar), Format::Plain, "no magic, bad checksum");
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar), Format::Tar);
+    }
+
+    #[test]
+    fn inner_names_drop_the_compression_suffix() {
+        assert_eq!(inner_name("logs/app.log.2.gz"), "app.log.2");
+        assert_eq!(inner_name("a.zip!site.tgz"), "site.tar");
+        assert_eq!(inner_name("x/dump.sql.zst"), "dump.sql");
+        assert_eq!(inner_name("blob"), "blob");
+        assert_eq!(inner_name(".gz"), ".gz");
+    }
+
+    #[test]
+    fn text_locations_follow_segments_across_flushes() {
+        let mut t = Text::default();
+        t.segment(location([("cell", "A1".into())]));
+        t.push("one");
+        t.segment(location([("cell", "A2".into())]));
+        t.push("two");
+        assert_eq!(t.location_at(0).unwrap()["cell"], "A1");
+        assert_eq!(t.location_at(4).unwrap()["cell"], "A2");
+        assert_eq!(t.location_at(6).unwrap()["cell"], "A2");
+        assert_eq!(t.buf, b"one\ntwo");
+    }
+}

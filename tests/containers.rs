@@ -1,0 +1,268 @@
+//! Containers: the fixtures in testdata/containers (made by real tools, see
+//! scripts/mkfixtures.py) scanned by the real binary, each against the
+//! findings and coverage records listed in expected.json; then the limits,
+//! damaged archives, stdin and `--no-containers`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use crate::util::*;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/containers")
+}
+
+/// Runs the binary in the fixtures directory with `--format jsonl`.
+fn scan_fixture(args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut a = vec!["--format", "jsonl", "--no-progress"];
+    a.extend_from_slice(args);
+    let out = run_in(&fixtures(), &a);
+    let code = out.status.code().expect("exit code");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let recs = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (code, recs)
+}
+
+#[test]
+fn every_fixture_reports_its_findings_and_coverage() {
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("expected.json")).unwrap()).unwrap();
+    let expected = expected.as_object().unwrap();
+    assert!(expected.len() >= 19, "fixtures missing");
+    for (name, want) in expected {
+        let (code, recs) = scan_fixture(&[name]);
+        let found = of_type(&recs, "finding");
+        let skipped = of_type(&recs, "skipped");
+        let want_f = want["findings"].as_array().unwrap();
+        let want_s = want["skipped"].as_array().unwrap();
+        // Exactly the planted findings, each where it was planted.
+        assert_eq!(found.len(), want_f.len(), "{name}: findings {found:#?}");
+        for w in want_f {
+            let hit = found.iter().find(|f| {
+                f["path"] == w["path"] && f["first6"] == w["first6"] && f["last4"] == w["last4"]
+            });
+            let hit = hit.unwrap_or_else(|| panic!("{name}: missing {w} in {found:#?}"));
+            assert_eq!(hit["kind"], "pan", "{name}");
+            assert_eq!(hit["test_pan"], false, "{name}");
+            if let Some(line) = w.get("line") {
+                assert_eq!(&hit["line"], line, "{name}: line of {w}");
+            }
+            if let Some(loc) = w.get("location") {
+                for (k, v) in loc.as_object().unwrap() {
+                    assert_eq!(&hit["location"][k], v, "{name}: location.{k} of {hit}");
+                }
+            }
+        }
+        // Every expected coverage record (containers may add their own).
+        for w in want_s {
+            assert!(
+                skipped
+                    .iter()
+                    .any(|s| s["path"] == w["path"] && s["reason"] == w["reason"]),
+                "{name}: missing coverage record {w} in {skipped:#?}"
+            );
+        }
+        if want_s.is_empty() {
+            assert!(skipped.is_empty(), "{name}: unexpected {skipped:#?}");
+        }
+        let want_code = if !want_f.is_empty() {
+            1
+        } else if !want_s.is_empty() {
+            3
+        } else {
+            0
+        };
+        assert_eq!(code, want_code, "{name}");
+    }
+}
+
+#[test]
+fn a_whole_tree_of_containers_in_one_run() {
+    let (code, recs) = scan_fixture(&["."]);
+    assert_eq!(code, 1);
+    let s = summary(&recs);
+    assert!(s["members_scanned"].as_u64().unwrap() >= 20, "{s}");
+    assert_eq!(s["verdict"], "card-data-found");
+    assert!(
+        s["skipped_by_reason"]["encrypted"].as_u64().unwrap() >= 2,
+        "{s}"
+    );
+    assert!(
+        s["skipped_by_reason"]["limit"].as_u64().unwrap() >= 2,
+        "{s}"
+    );
+}
+
+#[test]
+fn the_bombs_stop_at_the_ratio_limit() {
+    for name in ["bomb.gz", "bomb.zip"] {
+        let (code, recs) = scan_fixture(&[name]);
+        assert_eq!(code, 3, "{name}");
+        let skipped = of_type(&recs, "skipped");
+        assert_eq!(skipped.len(), 1, "{skipped:#?}");
+        let detail = skipped[0]["detail"].as_str().unwrap();
+        assert!(detail.contains("--max-ratio"), "{detail}");
+        // Read as far as the limit (64 MiB floor), not the whole 100 MiB.
+        let bytes = skipped[0]["bytes_scanned"].as_u64().unwrap();
+        assert!((64 << 20..100 << 20).contains(&bytes), "{bytes}");
+    }
+    // A higher ratio lets the same file through.
+    let (code, recs) = scan_fixture(&["--max-ratio", "100000", "bomb.gz"]);
+    assert_eq!(code, 0, "{recs:#?}");
+}
+
+#[test]
+fn the_size_limit_cuts_a_member_short_and_says_so() {
+    let (code, recs) = scan_fixture(&["--max-container-size", "1M", "bomb.gz"]);
+    assert_eq!(code, 3);
+    let s = &of_type(&recs, "skipped")[0];
+    assert_eq!(s["reason"], "limit");
+    assert!(
+        s["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--max-container-size"),
+        "{s}"
+    );
+    let bytes = s["bytes_scanned"].as_u64().unwrap();
+    assert!((1 << 20..2 << 20).contains(&bytes), "{bytes}");
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_scanned_raw_and_reported() {
+    // depth 0: the .tar.gz; 1: the tar inside it.
+    let (code, recs) = scan_fixture(&["--max-depth", "1", "site-backup.tar.gz"]);
+    let skipped = of_type(&recs, "skipped");
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"] == "site-backup.tar.gz!site-backup.tar"
+                && s["reason"] == "limit"
+                && s["detail"].as_str().unwrap().contains("--max-depth")),
+        "{skipped:#?}"
+    );
+    // notes.txt is stored as is inside the tar: the raw scan still finds it.
+    let found = of_type(&recs, "finding");
+    assert!(
+        found
+            .iter()
+            .any(|f| f["path"] == "site-backup.tar.gz!site-backup.tar" && f["brand"] == "AMEX"),
+        "{found:#?}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn members_past_the_limit_are_reported() {
+    let (_, recs) = scan_fixture(&["--max-members", "1", "site-backup.tar.gz"]);
+    let found = of_type(&recs, "finding");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("site/db.zip!dump.sql"));
+    let skipped = of_type(&recs, "skipped");
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["detail"].as_str().unwrap().contains("--max-members")),
+        "{skipped:#?}"
+    );
+}
+
+#[test]
+fn a_message_over_the_buffer_limit_is_scanned_raw() {
+    let (code, recs) = scan_fixture(&["--max-buffer", "100", "order.eml"]);
+    assert_eq!(code, 1, "the body is plain enough to be found raw");
+    let skipped = of_type(&recs, "skipped");
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"] == "order.eml"
+                && s["detail"].as_str().unwrap().contains("--max-buffer")),
+        "{skipped:#?}"
+    );
+}
+
+#[test]
+fn no_containers_reads_raw_bytes_only() {
+    let (code, recs) = scan_fixture(&["--no-containers", "app.log.2.gz", "order.eml"]);
+    let found = of_type(&recs, "finding");
+    // The gzip hides its number; the mail body is plain text.
+    assert!(found.iter().all(|f| f["path"] == "order.eml"), "{found:#?}");
+    assert_eq!(summary(&recs)["members_scanned"], 0);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_zip_without_its_central_directory_is_read_from_local_headers() {
+    let t = Tree::new();
+    let data = std::fs::read(fixtures().join("export.xlsx")).unwrap();
+    // Cut inside the central directory.
+    let cut = memchr::memmem::rfind(&data, b"PK\x01\x02").unwrap();
+    t.file("cut.xlsx", &data[..cut]);
+    let (code, recs) = jsonl(&["--no-progress", t.path().join("cut.xlsx").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let skipped = of_type(&recs, "skipped");
+    assert!(
+        skipped.iter().any(|s| s["reason"] == "corrupt"),
+        "{skipped:#?}"
+    );
+    // Both numbers are in the worksheets, read as plain members.
+    let found = of_type(&recs, "finding");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    for (f, sheet) in found.iter().zip(["sheet1", "sheet2"]) {
+        let want = format!("cut.xlsx!xl/worksheets/{sheet}.xml");
+        assert!(f["path"].as_str().unwrap().ends_with(&want), "{f}");
+    }
+}
+
+#[test]
+fn compressed_stdin_is_opened() {
+    let data = std::fs::read(fixtures().join("app.log.2.gz")).unwrap();
+    let mut child = bin()
+        .args(["--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"path\":\"-!-\""), "{text}");
+    assert!(text.contains("\"line\":3"), "{text}");
+}
+
+#[test]
+fn garbage_after_a_magic_number_is_corrupt_not_a_crash() {
+    let t = Tree::new();
+    let mut junk = b"\x1f\x8b\x08\x00".to_vec();
+    junk.extend(std::iter::repeat_n(0xAB, 5000));
+    t.file("junk.gz", &junk);
+    let mut z = b"PK\x03\x04".to_vec();
+    z.extend(std::iter::repeat_n(0x11, 300));
+    t.file("junk.zip", &z);
+    t.file(
+        "junk.pdf",
+        b"%PDF-1.4\n1 0 obj <<>> garbage 4532015112830366\n",
+    );
+    let (code, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    let skipped = of_type(&recs, "skipped");
+    for name in ["junk.gz", "junk.zip", "junk.pdf"] {
+        assert!(
+            skipped
+                .iter()
+                .any(|s| s["path"].as_str().unwrap().contains(name) && s["reason"] == "corrupt"),
+            "{name}: {skipped:#?}"
+        );
+    }
+    // The unparsable PDF is still scanned as raw bytes.
+    let found = of_type(&recs, "finding");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(code, 1);
+}
