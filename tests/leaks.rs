@@ -27,6 +27,24 @@ fn no_output_holds_a_full_pan() {
         "t.txt",
         format!("%B{DISCOVER19}^DOE/J^2712101000?\n4111111111111111\n"),
     );
+    // Containers whose member names hold PANs: whole, cut short (errors
+    // name members), and compressed under a PAN-named file.
+    let zip = {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        z.start_file(format!("{VISA}/{MC}.csv"), opts).unwrap();
+        z.write_all(format!("card,{AMEX}\n").as_bytes()).unwrap();
+        z.start_file(format!("{DISCOVER19}.bin"), opts).unwrap();
+        z.write_all(&[0x1f, 0x8b, 0x08, 0, 1, 2, 3]).unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    t.file("members.zip", &zip);
+    t.file("cut.zip", &zip[..zip.len() - 40]);
+    t.file(
+        &format!("{MC}.gz"),
+        [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff],
+    );
     // A file that cannot be opened, with a PAN in its name.
     std::os::unix::fs::symlink("/nonexistent", t.path().join(format!("{AMEX}-link"))).unwrap();
     let dangling = t.path().join(format!("{AMEX}-link"));

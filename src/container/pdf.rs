@@ -17,13 +17,7 @@ use crate::redact;
 const PAGE_LIMIT: usize = 64 << 20;
 
 /// Scans a PDF stream.
-pub fn scan(
-    cx: &Ctx,
-    sink: &mut dyn Sink,
-    path: &str,
-    depth: u32,
-    r: &mut dyn Read,
-) -> bool {
+pub fn scan(cx: &Ctx, sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> bool {
     let bytes = match super::buffer(cx, r) {
         Ok(Ok(b)) => b,
         Ok(Err(got)) => return too_big_to_open(sink, path, depth, Format::Pdf, got, r),
