@@ -14,10 +14,21 @@ pub enum Kind {
     Track1,
     Track2,
     MaskedPan,
+    /// A 3–4 digit value in a CVV-named field beside a PAN (never shown).
+    Cvv,
+    /// A field (column, key) named like sensitive authentication data.
+    SadField,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Pan, Kind::Track1, Kind::Track2, Kind::MaskedPan];
+    pub const ALL: [Kind; 6] = [
+        Kind::Pan,
+        Kind::Track1,
+        Kind::Track2,
+        Kind::MaskedPan,
+        Kind::Cvv,
+        Kind::SadField,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -25,13 +36,15 @@ impl Kind {
             Kind::Track1 => "track1",
             Kind::Track2 => "track2",
             Kind::MaskedPan => "masked_pan",
+            Kind::Cvv => "cvv",
+            Kind::SadField => "sad_field",
         }
     }
 
     /// Card data whose storage PCI DSS forbids or restricts (a masked PAN
-    /// is not: it is evidence of masking).
+    /// is not: it is evidence of masking; nor is a field's name alone).
     pub fn is_card_data(self) -> bool {
-        !matches!(self, Kind::MaskedPan)
+        !matches!(self, Kind::MaskedPan | Kind::SadField)
     }
 }
 

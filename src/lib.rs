@@ -25,6 +25,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod structured;
 pub mod token;
 pub mod track;
 pub mod walk;

@@ -15,14 +15,15 @@ use std::time::{Duration, Instant};
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use serde::Serialize;
 
-use crate::container::{self, Ctx, Limits, Location, Text, Top};
+use crate::container::{self, Ctx, Limits, Text, Top};
 use crate::coverage::{io_detail, Reason, Skipped};
 use crate::detect::{Detector, Scratch};
 use crate::filters::Filter;
-use crate::finding::Finding;
+use crate::finding::{Confidence, Finding, Kind};
 use crate::redact;
 use crate::rules::hex;
 use crate::source::{self, Located, Opened, Reader};
+use crate::structured::{Attributor, Extra};
 use crate::walk::{self, Excludes, WalkConfig};
 
 /// The display name of standard input.
@@ -171,6 +172,7 @@ impl<'s, 'a> Worker<'s, 'a> {
         name: &str,
         rdr: R,
         text: Option<&Text>,
+        attr: Option<&mut dyn Attributor>,
     ) -> (u64, Option<std::io::Error>) {
         let counters = self.sh.counters;
         let got = self.reader.scan(
@@ -178,6 +180,7 @@ impl<'s, 'a> Worker<'s, 'a> {
             &mut self.scratch,
             rdr,
             self.sh.cfg.max_findings_per_file,
+            attr,
             |n| {
                 counters.bytes.fetch_add(n, Ordering::Relaxed);
             },
@@ -189,13 +192,18 @@ impl<'s, 'a> Worker<'s, 'a> {
         self.local.stats.findings_omitted += got.omitted;
         self.local.stats.card_data_omitted += got.omitted_card_data;
         for mut h in got.hits {
-            let mut loc = None;
             if let Some(t) = text {
-                loc = t.location_at(h.offset as usize).cloned();
+                h.location = t.location_at(h.offset as usize).cloned();
                 h.offset += t.base_offset;
                 h.line += t.base_line;
             }
-            self.local.findings.push(finding(self.sh.det, name, h, loc));
+            self.local.findings.push(finding(self.sh.det, name, h));
+        }
+        counters
+            .findings
+            .fetch_add(got.extras.len() as u64, Ordering::Relaxed);
+        for e in got.extras {
+            self.local.findings.push(extra_finding(name, e));
         }
         (got.bytes, got.error)
     }
@@ -307,13 +315,18 @@ impl<'s, 'a> Worker<'s, 'a> {
 }
 
 impl container::Sink for Worker<'_, '_> {
-    fn scan(&mut self, path: &str, r: &mut dyn Read) -> (u64, Option<std::io::Error>) {
-        self.scan_stream(path, r, None)
+    fn scan(
+        &mut self,
+        path: &str,
+        r: &mut dyn Read,
+        attr: Option<&mut dyn Attributor>,
+    ) -> (u64, Option<std::io::Error>) {
+        self.scan_stream(path, r, None, attr)
     }
 
     fn scan_text(&mut self, path: &str, text: &Text) {
         // In memory: no read error can happen.
-        let _ = self.scan_stream(path, &text.buf[..], Some(text));
+        let _ = self.scan_stream(path, &text.buf[..], Some(text), None);
     }
 
     fn skip(&mut self, path: &str, reason: Reason, detail: String, bytes: Option<u64>) {
@@ -374,7 +387,7 @@ pub fn display(path: &Path) -> String {
 }
 
 /// Turns a located hit into a finding.
-fn finding(det: &Detector, path: &str, l: Located, location: Option<Location>) -> Finding {
+fn finding(det: &Detector, path: &str, l: Located) -> Finding {
     let rules = det.rules();
     let h = l.hit;
     Finding {
@@ -396,7 +409,37 @@ fn finding(det: &Detector, path: &str, l: Located, location: Option<Location>) -
         compliant: h.compliant,
         revealed_digits: h.revealed,
         track: h.track,
-        location,
+        location: l.location,
+    }
+}
+
+/// A finding the attributor added: a CVV (all digits hidden) or a field
+/// named like sensitive authentication data.
+fn extra_finding(path: &str, e: Extra) -> Finding {
+    let masked = match e.kind {
+        Kind::Cvv => "*".repeat(usize::from(e.length)),
+        _ => String::new(),
+    };
+    Finding {
+        kind: e.kind,
+        brand: None,
+        masked,
+        first6: String::new(),
+        last4: String::new(),
+        length: e.length,
+        fingerprint: None,
+        path: path.to_string(),
+        line: e.line,
+        column: 0,
+        offset: e.offset,
+        test_pan: false,
+        confidence: Confidence::High,
+        reasons: e.reasons,
+        encoding: "ascii",
+        compliant: None,
+        revealed_digits: None,
+        track: None,
+        location: Some(e.location),
     }
 }
 

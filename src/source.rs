@@ -11,7 +11,9 @@ use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
+use crate::container::Location;
 use crate::detect::{Detector, Hit, Region, Scratch, CONTEXT_AFTER, CONTEXT_BEFORE};
+use crate::structured::{Attributor, Extra};
 
 /// New bytes read per buffer. 128 KiB keeps the buffer in L2.
 pub const CHUNK: usize = 128 * 1024;
@@ -23,6 +25,8 @@ pub struct Located {
     pub offset: u64,
     pub line: u64,
     pub column: u64,
+    /// Where in structured data (table and column, JSON path, ...).
+    pub location: Option<Location>,
 }
 
 /// What scanning one stream gave.
@@ -37,6 +41,8 @@ pub struct Scanned {
     pub omitted_card_data: u64,
     /// The read error that cut the stream short, if any.
     pub error: Option<io::Error>,
+    /// Findings the attributor added (CVV beside a PAN, schema fields).
+    pub extras: Vec<Extra>,
 }
 
 /// A reusable reader: one buffer per thread.
@@ -58,13 +64,15 @@ impl Reader {
     }
 
     /// Scans a stream to its end. `max_hits` bounds the hits kept (the rest
-    /// are counted); `progress` is called with the bytes of each buffer.
+    /// are counted); `attr` places hits in the stream's structure;
+    /// `progress` is called with the bytes of each buffer.
     pub fn scan<R: Read>(
         &mut self,
         det: &Detector,
         scratch: &mut Scratch,
         mut rdr: R,
         max_hits: usize,
+        mut attr: Option<&mut dyn Attributor>,
         mut progress: impl FnMut(u64),
     ) -> Scanned {
         let cap = self.buf.len();
@@ -91,7 +99,7 @@ impl Reader {
             // Lines and columns of this buffer's hits.
             let mut counted_to = scan_start;
             let mut line = lines_before;
-            for h in hits.drain(..) {
+            for mut h in hits.drain(..) {
                 if out.hits.len() >= max_hits {
                     out.omitted += 1;
                     if h.kind.is_card_data() && !h.test_pan {
@@ -109,12 +117,20 @@ impl Reader {
                         None => abs + 1,
                     },
                 };
+                let location = match attr.as_deref_mut() {
+                    Some(a) => a.locate(buf, base, h.offset, line + 1, &mut h, &mut out.extras),
+                    None => None,
+                };
                 out.hits.push(Located {
                     hit: h,
                     offset: abs,
                     line: line + 1,
                     column,
+                    location,
                 });
+            }
+            if let Some(a) = attr.as_deref_mut() {
+                a.advance(buf, base, emit_end);
             }
             lines_before += stats.newlines;
             if let Some(i) = stats.last_newline {
@@ -132,6 +148,16 @@ impl Reader {
             carried = len - keep_from;
             scan_start = emit_end - keep_from;
             base += keep_from as u64;
+        }
+        if let Some(a) = attr {
+            // Facts that came after the data (pg_dump's primary keys).
+            for (offset, key, value) in a.finish(&mut out.extras) {
+                if let Some(l) = out.hits.iter_mut().find(|l| l.offset == offset) {
+                    l.location
+                        .get_or_insert_with(Location::new)
+                        .insert(key, value);
+                }
+            }
         }
         out
     }
@@ -219,7 +245,7 @@ mod tests {
         let d = det();
         let mut s = Scratch::default();
         let mut r = Reader::new(chunk);
-        r.scan(&d, &mut s, data, usize::MAX, |_| {})
+        r.scan(&d, &mut s, data, usize::MAX, None, |_| {})
     }
 
     #[test]
@@ -265,7 +291,7 @@ mod tests {
         let data = b"4532015112830366\n".repeat(10);
         let d = det();
         let mut s = Scratch::default();
-        let got = Reader::new(4096).scan(&d, &mut s, &data[..], 3, |_| {});
+        let got = Reader::new(4096).scan(&d, &mut s, &data[..], 3, None, |_| {});
         assert_eq!((got.hits.len(), got.omitted), (3, 7));
     }
 }

@@ -189,7 +189,7 @@ pub fn scan_mbox(
 
 /// Scans part of a message too large to parse as raw bytes.
 fn raw_piece(sink: &mut dyn Sink, path: &str, bytes: &[u8]) {
-    let _ = sink.scan(path, &mut Cursor::new(bytes));
+    let _ = sink.scan(path, &mut Cursor::new(bytes), None);
 }
 
 /// Reads a line (with its `\n`) of at most `max` bytes: a longer one is

@@ -27,6 +27,7 @@ use std::io::{self, Cursor, Read, Seek};
 
 use crate::coverage::{io_detail, Reason};
 use crate::redact;
+use crate::structured::{self, Attributor};
 pub use limits::{Ctx, Limit, LimitHit, Limits, Top};
 
 /// Where in a document a piece of text came from (`sheet`, `cell`, `page`,
@@ -129,9 +130,15 @@ impl Text {
 /// Where the decoded data goes: the scanner and the coverage records.
 /// Paths given to a sink are display paths (PAN-like digits masked).
 pub trait Sink {
-    /// Scans a stream that is no container, to its end. Returns the bytes
-    /// read and the error that cut it short, if any.
-    fn scan(&mut self, path: &str, r: &mut dyn Read) -> (u64, Option<io::Error>);
+    /// Scans a stream that is no container, to its end; `attr` places its
+    /// hits in its structure (SQL, CSV, JSON). Returns the bytes read and
+    /// the error that cut it short, if any.
+    fn scan(
+        &mut self,
+        path: &str,
+        r: &mut dyn Read,
+        attr: Option<&mut dyn Attributor>,
+    ) -> (u64, Option<io::Error>);
     /// Scans extracted text; each finding gets the location of its segment.
     fn scan_text(&mut self, path: &str, text: &Text);
     /// Records something that was not (fully) scanned.
@@ -309,7 +316,23 @@ pub fn classify(e: &io::Error) -> (Reason, String) {
 
 /// Scans a stream that is no container and records how far it got.
 pub fn leaf(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> bool {
-    let (bytes, err) = sink.scan(path, r);
+    leaf_with(sink, path, depth, r, None)
+}
+
+/// [`leaf`] with an attributor: SQL dumps, CSV and JSON get their hits
+/// placed in their structure.
+pub fn leaf_with(
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    r: &mut dyn Read,
+    mut attr: Option<Box<dyn Attributor>>,
+) -> bool {
+    let attr: Option<&mut dyn Attributor> = match attr.as_mut() {
+        Some(a) => Some(a.as_mut()),
+        None => None,
+    };
+    let (bytes, err) = sink.scan(path, r, attr);
     match err {
         None => {
             if depth > 0 {
@@ -342,6 +365,11 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
     };
     let top = Top::new(size);
     let format = sniff(&head);
+    if format == Format::Plain {
+        let attr = structured::attributor(&head);
+        let mut rest = Cursor::new(head).chain(file);
+        return leaf_with(sink, path, 0, &mut rest, attr);
+    }
     if format == Format::Zip {
         // A zip on disk is read in place (random access, no buffering).
         if file.rewind().is_ok() {
@@ -374,6 +402,11 @@ pub fn node(
         }
     };
     let format = sniff(&head);
+    if format == Format::Plain {
+        let attr = structured::attributor(&head);
+        let mut rest = Cursor::new(head).chain(r);
+        return leaf_with(sink, path, depth, &mut rest, attr);
+    }
     let mut rest = Cursor::new(head).chain(r);
     node_as(cx, top, sink, path, depth, format, &mut rest)
 }
@@ -388,9 +421,6 @@ fn node_as(
     format: Format,
     r: &mut dyn Read,
 ) -> bool {
-    if format == Format::Plain {
-        return leaf(sink, path, depth, r);
-    }
     if depth >= cx.limits.max_depth {
         // Too deep to open: its raw bytes are still scanned.
         let hit = LimitHit::new(
@@ -426,7 +456,7 @@ fn node_as(
         Format::Pdf => pdf::scan(cx, sink, path, depth, r),
         Format::Mail => mail::scan_message_stream(cx, top, sink, path, depth, r),
         Format::Mbox => mail::scan_mbox(cx, top, sink, path, depth, r),
-        Format::Plain => unreachable!(),
+        Format::Plain => leaf(sink, path, depth, r),
     }
 }
 

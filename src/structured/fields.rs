@@ -1,0 +1,153 @@
+//! Field names that say what a value is, from `rules/fields.json`: card
+//! number columns, expiry columns, columns whose numbers are not cards
+//! (IMEI, order id, tracking), and columns of sensitive authentication data
+//! (CVV, track, PIN). A name is split into words at non-alphanumerics and
+//! camelCase humps and lowercased; it matches an entry when the words from
+//! some position to its end, joined, equal the entry (`billing_cvv` is a
+//! CVV column, `japan` is no PAN column).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// What a field name says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Card,
+    Expiry,
+    Negative,
+    Cvv,
+    Track,
+    Pin,
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    card: Vec<String>,
+    expiry: Vec<String>,
+    negative: Vec<String>,
+    sad: Sad,
+    examples: HashMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct Sad {
+    cvv: Vec<String>,
+    track: Vec<String>,
+    pin: Vec<String>,
+}
+
+/// The field-name rules.
+pub struct Fields {
+    names: HashMap<String, Class>,
+    /// Example names per class label (`card`, `sad:cvv`, `none`, ...).
+    pub examples: HashMap<String, Vec<String>>,
+}
+
+/// The rules file, compiled in.
+pub const SOURCE: &str = include_str!("../../rules/fields.json");
+
+/// The rules, parsed once.
+pub fn get() -> &'static Fields {
+    static F: OnceLock<Fields> = OnceLock::new();
+    F.get_or_init(|| Fields::parse(SOURCE).expect("rules/fields.json is valid"))
+}
+
+impl Fields {
+    pub fn parse(src: &str) -> Result<Fields, serde_json::Error> {
+        let raw: Raw = serde_json::from_str(src)?;
+        let mut names = HashMap::new();
+        for (list, class) in [
+            (&raw.card, Class::Card),
+            (&raw.expiry, Class::Expiry),
+            (&raw.negative, Class::Negative),
+            (&raw.sad.cvv, Class::Cvv),
+            (&raw.sad.track, Class::Track),
+            (&raw.sad.pin, Class::Pin),
+        ] {
+            for n in list {
+                names.insert(n.to_lowercase(), class);
+            }
+        }
+        Ok(Fields {
+            names,
+            examples: raw.examples,
+        })
+    }
+
+    /// What `name` says, if anything.
+    pub fn classify(&self, name: &str) -> Option<Class> {
+        let words = words(name);
+        if words.is_empty() || words.len() > 16 {
+            return None;
+        }
+        (0..words.len()).find_map(|i| self.names.get(&words[i..].concat()).copied())
+    }
+}
+
+/// The lowercased words of a name.
+fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// A field name as printed: at most 64 characters, PAN-like digits masked.
+pub fn display_name(name: &str) -> String {
+    let short: String = name.chars().take(64).collect();
+    crate::redact::text(&short).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rules_examples_classify_as_labelled() {
+        let f = get();
+        assert!(f.examples.len() >= 7);
+        for (label, names) in &f.examples {
+            let want = match label.as_str() {
+                "card" => Some(Class::Card),
+                "expiry" => Some(Class::Expiry),
+                "negative" => Some(Class::Negative),
+                "sad:cvv" => Some(Class::Cvv),
+                "sad:track" => Some(Class::Track),
+                "sad:pin" => Some(Class::Pin),
+                "none" => None,
+                other => panic!("unknown example label {other}"),
+            };
+            assert!(!names.is_empty(), "{label}");
+            for n in names {
+                assert_eq!(f.classify(n), want, "{label}: {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_split_into_words() {
+        assert_eq!(words("customerCardNumber"), ["customer", "card", "number"]);
+        assert_eq!(words("track_2_data"), ["track", "2", "data"]);
+        assert_eq!(words("CVV2"), ["cvv2"]);
+        assert_eq!(words("`card-no`"), ["card", "no"]);
+    }
+}

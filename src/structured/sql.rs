@@ -1,0 +1,826 @@
+//! SQL dumps (mysqldump/mariadb-dump, pg_dump plain with `COPY … FROM
+//! stdin` blocks or `--inserts`, generic `INSERT` SQL): the `table`,
+//! `column` and `row` of a hit, and the row's primary key value when the
+//! table has a one-column key.
+//!
+//! The stream is followed line start by line start (a `memchr` pass):
+//! `CREATE TABLE` and `ALTER TABLE … PRIMARY KEY` statements are parsed
+//! with `sqlparser` (a hand fallback reads the column list when it cannot),
+//! `INSERT INTO` headers give the table and column list, `COPY` headers
+//! start a block of tab-separated rows. Rows of an `INSERT` are counted by
+//! their `),(` separators (a `memmem` pass over insert data; a separator
+//! inside a string value shifts the count). Only at a hit is the row's
+//! tuple parsed, quote-aware, to find the field holding it, the other
+//! fields of the row (CVV beside the PAN, the key) and the column names.
+
+use std::collections::{HashMap, HashSet};
+
+use memchr::memmem;
+use sqlparser::ast::{ColumnOption, Statement, TableConstraint};
+use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect};
+use sqlparser::parser::Parser;
+
+use super::{apply_field_context, cvv_extra, fields::display_name, sad_extra, Attributor, Extra};
+use crate::container::Location;
+use crate::detect::Hit;
+
+/// Whether a head looks like SQL: a dump banner, or statements at line starts.
+pub fn sniff(head: &[u8]) -> bool {
+    let h = &head[..head.len().min(8192)];
+    if h.contains(&0) {
+        return false;
+    }
+    for banner in [
+        &b"-- MySQL dump"[..],
+        b"-- MariaDB dump",
+        b"-- PostgreSQL database dump",
+    ] {
+        if memmem::find(h, banner).is_some() {
+            return true;
+        }
+    }
+    h.split(|&b| b == b'\n').any(|l| header_kind(l).is_some())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Header {
+    Insert,
+    Copy,
+    Create,
+    Alter,
+    CopyEnd,
+}
+
+/// The statement a line starts, if any.
+fn header_kind(line: &[u8]) -> Option<Header> {
+    let starts = |p: &[u8]| line.len() >= p.len() && line[..p.len()].eq_ignore_ascii_case(p);
+    if starts(b"INSERT INTO ") || starts(b"REPLACE INTO ") || starts(b"INSERT IGNORE INTO ") {
+        Some(Header::Insert)
+    } else if starts(b"COPY ")
+        && memmem::find(&line[..line.len().min(4096)], b" FROM stdin").is_some()
+    {
+        Some(Header::Copy)
+    } else if starts(b"CREATE TABLE ") {
+        Some(Header::Create)
+    } else if starts(b"ALTER TABLE ") {
+        Some(Header::Alter)
+    } else if line.starts_with(b"\\.") && line[2..].iter().all(|b| b.is_ascii_whitespace()) {
+        Some(Header::CopyEnd)
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    columns: Vec<String>,
+    /// Index of the single-column primary key.
+    pk: Option<usize>,
+}
+
+#[derive(Debug)]
+enum Data {
+    /// An INSERT: the absolute offset just after the `(` of the tuple
+    /// being read.
+    Insert { tuple: u64 },
+    /// A COPY block: data lines seen.
+    Copy,
+}
+
+#[derive(Debug)]
+struct Stmt {
+    table: String,
+    /// The statement's own column list, if it has one.
+    columns: Option<Vec<String>>,
+    data: Data,
+}
+
+/// A hit whose row's key is not known yet (pg_dump adds keys after the data).
+struct Pending {
+    offset: u64,
+    table: String,
+    /// Field values of the row (short ones, none that look like card data).
+    values: Vec<Option<String>>,
+}
+
+/// The SQL attributor.
+pub struct Sql {
+    dialect: Box<dyn Dialect>,
+    tables: HashMap<String, Table>,
+    /// Rows seen per table.
+    rows: HashMap<String, u64>,
+    stmt: Option<Stmt>,
+    /// Absolute offset processed so far, and newlines before it.
+    pos: u64,
+    line: u64,
+    pending: Vec<Pending>,
+    schema: Vec<Extra>,
+    schema_seen: HashSet<(String, String)>,
+}
+
+/// Tables remembered at most (a hostile dump cannot grow memory forever).
+const MAX_TABLES: usize = 10_000;
+
+impl Sql {
+    pub fn new(head: &[u8]) -> Sql {
+        let h = &head[..head.len().min(8192)];
+        let pg = memmem::find(h, b"PostgreSQL").is_some() || memmem::find(h, b"\nCOPY ").is_some();
+        let my = memmem::find(h, b"MySQL").is_some()
+            || memmem::find(h, b"MariaDB").is_some()
+            || h.contains(&b'`');
+        let dialect: Box<dyn Dialect> = if pg {
+            Box::new(PostgreSqlDialect {})
+        } else if my {
+            Box::new(MySqlDialect {})
+        } else {
+            Box::new(GenericDialect {})
+        };
+        Sql {
+            dialect,
+            tables: HashMap::new(),
+            rows: HashMap::new(),
+            stmt: None,
+            pos: 0,
+            line: 0,
+            pending: Vec::new(),
+            schema: Vec::new(),
+            schema_seen: HashSet::new(),
+        }
+    }
+
+    /// Follows the stream up to absolute offset `base + to`.
+    fn advance_to(&mut self, buf: &[u8], base: u64, to: usize) {
+        let from = (self.pos.saturating_sub(base) as usize).min(to);
+        if from >= to {
+            return;
+        }
+        let mut i = from;
+        // A line starting right at `from`.
+        if self.at_line_start(buf, base, from) {
+            self.line_start(buf, base, from);
+        }
+        for nl in memchr::memchr_iter(b'\n', &buf[from..to]) {
+            let nl = from + nl;
+            self.count_tuples(buf, base, i, nl);
+            self.line += 1;
+            i = nl;
+            if nl + 1 < to {
+                self.line_start(buf, base, nl + 1);
+            }
+        }
+        self.count_tuples(buf, base, i, to);
+        self.pos = base + to as u64;
+    }
+
+    fn at_line_start(&self, buf: &[u8], base: u64, at: usize) -> bool {
+        if at == 0 {
+            base == 0
+        } else {
+            buf[at - 1] == b'\n'
+        }
+    }
+
+    /// A line starts at `buf[at]`.
+    fn line_start(&mut self, buf: &[u8], base: u64, at: usize) {
+        let end = (at + 4096).min(buf.len());
+        let line = &buf[at..end];
+        let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+        if let Some(Stmt {
+            data: Data::Copy, ..
+        }) = &self.stmt
+        {
+            if header_kind(line) == Some(Header::CopyEnd) {
+                self.stmt = None;
+            } else if let Some(s) = &self.stmt {
+                *self.rows.entry(s.table.clone()).or_insert(0) += 1;
+            }
+            return;
+        }
+        match header_kind(line) {
+            Some(Header::Insert) => self.insert(buf, base, at),
+            Some(Header::Copy) => self.copy(buf, at),
+            Some(Header::Create) => {
+                self.stmt = None;
+                self.create(buf, at);
+            }
+            Some(Header::Alter) => {
+                self.stmt = None;
+                self.alter(buf, at);
+            }
+            _ => {}
+        }
+    }
+
+    /// Counts the INSERT tuples that start in `buf[from..to]`.
+    fn count_tuples(&mut self, buf: &[u8], base: u64, from: usize, to: usize) {
+        let Some(Stmt {
+            table,
+            data: Data::Insert { tuple },
+            ..
+        }) = &mut self.stmt
+        else {
+            return;
+        };
+        let look = (to + 16).min(buf.len());
+        let mut n = 0;
+        for p in memmem::find_iter(&buf[from..look], b"),") {
+            let p = from + p;
+            if p >= to {
+                break;
+            }
+            let mut q = p + 2;
+            while q < buf.len() && q < p + 16 && buf[q].is_ascii_whitespace() {
+                q += 1;
+            }
+            if buf.get(q) == Some(&b'(') {
+                n += 1;
+                *tuple = base + q as u64 + 1;
+            }
+        }
+        if n > 0 {
+            *self.rows.entry(table.clone()).or_insert(0) += n;
+        }
+    }
+
+    fn insert(&mut self, buf: &[u8], base: u64, at: usize) {
+        let end = (at + 65536).min(buf.len());
+        let text = &buf[at..end];
+        let Some(h) = parse_insert_header(text) else {
+            self.stmt = None;
+            return;
+        };
+        if let Some(cols) = &h.columns {
+            self.note_schema(&h.table, cols, base + at as u64);
+        }
+        *self.rows.entry(h.table.clone()).or_insert(0) += 1;
+        self.stmt = Some(Stmt {
+            table: h.table,
+            columns: h.columns,
+            data: Data::Insert {
+                tuple: base + (at + h.first_tuple) as u64,
+            },
+        });
+    }
+
+    fn copy(&mut self, buf: &[u8], at: usize) {
+        let end = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |e| at + e);
+        let text = String::from_utf8_lossy(&buf[at + 5..end]);
+        let (table, rest) = qualified_ident(&text);
+        let Some(table) = table else {
+            return;
+        };
+        let columns = rest.trim_start().strip_prefix('(').and_then(|r| {
+            let close = r.find(')')?;
+            Some(ident_list(&r[..close]))
+        });
+        if let Some(cols) = &columns {
+            self.note_schema(&table, cols, self.pos);
+        }
+        self.stmt = Some(Stmt {
+            table,
+            columns,
+            data: Data::Copy,
+        });
+    }
+
+    /// The text of a statement starting at `buf[at]`, up to its `;` at a
+    /// line end, if that is in the buffer.
+    fn statement(buf: &[u8], at: usize) -> Option<String> {
+        let window = &buf[at..(at + (1 << 20)).min(buf.len())];
+        let end = memmem::find(window, b";\n")
+            .or_else(|| (window.last() == Some(&b';')).then(|| window.len() - 1))?;
+        Some(String::from_utf8_lossy(&window[..=end]).into_owned())
+    }
+
+    fn create(&mut self, buf: &[u8], at: usize) {
+        let Some(text) = Self::statement(buf, at) else {
+            return;
+        };
+        let parsed = Parser::parse_sql(self.dialect.as_ref(), &text)
+            .ok()
+            .and_then(|mut v| v.pop());
+        let (name, table) = match parsed {
+            Some(Statement::CreateTable(ct)) => {
+                let name = ct.name.0.last().map(|p| p.to_string()).unwrap_or_default();
+                let columns: Vec<String> =
+                    ct.columns.iter().map(|c| c.name.value.clone()).collect();
+                let mut pk = ct.columns.iter().position(|c| {
+                    c.options
+                        .iter()
+                        .any(|o| matches!(&o.option, ColumnOption::PrimaryKey(_)))
+                });
+                for con in &ct.constraints {
+                    if let TableConstraint::PrimaryKey(k) = con {
+                        if k.columns.len() == 1 {
+                            let col = k.columns[0].to_string();
+                            pk = columns.iter().position(|c| unquote(&col) == *c);
+                        }
+                    }
+                }
+                (unquote(&name), Table { columns, pk })
+            }
+            _ => match create_fallback(&text) {
+                Some(x) => x,
+                None => return,
+            },
+        };
+        let pos = self.pos;
+        self.note_schema(&name, &table.columns, pos);
+        if self.tables.len() < MAX_TABLES {
+            self.tables.insert(name, table);
+        }
+    }
+
+    /// `ALTER TABLE … ADD … PRIMARY KEY (col)`: pg_dump's keys, after the data.
+    fn alter(&mut self, buf: &[u8], at: usize) {
+        let Some(text) = Self::statement(buf, at) else {
+            return;
+        };
+        let upper = text.to_ascii_uppercase();
+        let Some(k) = upper.find("PRIMARY KEY") else {
+            return;
+        };
+        let mut rest = text["ALTER TABLE ".len()..].trim_start();
+        if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("ONLY ") {
+            rest = rest[5..].trim_start();
+        }
+        let (Some(table), _) = qualified_ident(rest) else {
+            return;
+        };
+        let after = &text[k + "PRIMARY KEY".len()..];
+        let Some(open) = after.find('(') else { return };
+        let Some(close) = after[open..].find(')') else {
+            return;
+        };
+        let cols = ident_list(&after[open + 1..open + close]);
+        if let (Some(t), [col]) = (self.tables.get_mut(&table), cols.as_slice()) {
+            t.pk = t.columns.iter().position(|c| c == col);
+        }
+    }
+
+    /// Schema findings for the columns named like sensitive authentication data.
+    fn note_schema(&mut self, table: &str, columns: &[String], offset: u64) {
+        for c in columns {
+            if self.schema_seen.contains(&(table.to_string(), c.clone())) {
+                continue;
+            }
+            let loc = crate::container::location([
+                ("table", display_name(table).into()),
+                ("column", display_name(c).into()),
+            ]);
+            if let Some(e) = sad_extra(c, offset, self.line + 1, loc) {
+                if self.schema_seen.len() < MAX_TABLES * 4 {
+                    self.schema_seen.insert((table.to_string(), c.clone()));
+                }
+                self.schema.push(e);
+            }
+        }
+    }
+
+    fn columns_of<'a>(&'a self, s: &'a Stmt) -> Option<&'a [String]> {
+        s.columns
+            .as_deref()
+            .or_else(|| self.tables.get(&s.table).map(|t| t.columns.as_slice()))
+    }
+}
+
+impl Attributor for Sql {
+    fn locate(
+        &mut self,
+        buf: &[u8],
+        base: u64,
+        at: usize,
+        line: u64,
+        hit: &mut Hit,
+        extra: &mut Vec<Extra>,
+    ) -> Option<Location> {
+        self.advance_to(buf, base, at);
+        let stmt = self.stmt.as_ref()?;
+        let row = self.rows.get(&stmt.table).copied().unwrap_or(0);
+        let mut loc = Location::new();
+        loc.insert("table".into(), display_name(&stmt.table).into());
+        // The fields of the row, as (start, end) spans of `buf`.
+        let fields = match stmt.data {
+            Data::Insert { tuple } => {
+                if tuple < base {
+                    None
+                } else {
+                    let f = tuple_fields(buf, (tuple - base) as usize);
+                    // The hit must lie inside the tuple.
+                    f.filter(|f| f.iter().any(|&(a, b)| a <= at && at < b.max(a + 1)))
+                }
+            }
+            Data::Copy => {
+                let ls = memchr::memrchr(b'\n', &buf[..at])
+                    .map(|i| i + 1)
+                    .or((base == 0).then_some(0));
+                ls.map(|ls| {
+                    let le = memchr::memchr(b'\n', &buf[ls..]).map_or(buf.len(), |e| ls + e);
+                    let mut f = Vec::new();
+                    let mut s = ls;
+                    for t in memchr::memchr_iter(b'\t', &buf[ls..le]) {
+                        f.push((s, ls + t));
+                        s = ls + t + 1;
+                    }
+                    f.push((s, le));
+                    f
+                })
+            }
+        };
+        let Some(fields) = fields else {
+            loc.insert("row".into(), row.into());
+            return Some(loc);
+        };
+        let columns = self.columns_of(stmt);
+        let idx = fields
+            .iter()
+            .position(|&(a, b)| a <= at && at < b.max(a + 1))?;
+        let name = |i: usize| {
+            columns
+                .and_then(|c| c.get(i))
+                .cloned()
+                .unwrap_or_else(|| format!("column{}", i + 1))
+        };
+        let col = name(idx);
+        loc.insert("column".into(), display_name(&col).into());
+        loc.insert("row".into(), row.into());
+        let names: Vec<String> = (0..fields.len()).map(name).collect();
+        let others: Vec<&str> = names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != idx)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        apply_field_context(hit, &col, &others);
+        let value = |i: usize| -> Option<String> {
+            let (a, b) = fields[i];
+            let v = String::from_utf8_lossy(&buf[a..b.min(buf.len())])
+                .trim()
+                .to_string();
+            if v.eq_ignore_ascii_case("NULL") || v == "\\N" {
+                None
+            } else {
+                Some(v.trim_matches('\'').to_string())
+            }
+        };
+        // CVV beside the PAN.
+        if hit.kind.is_card_data() {
+            for (i, n) in names.iter().enumerate() {
+                if i == idx {
+                    continue;
+                }
+                if let Some(v) = value(i) {
+                    let (a, _) = fields[i];
+                    let l = line_at(buf, at, a, line);
+                    let mut l2 = Location::new();
+                    l2.insert("table".into(), display_name(&stmt.table).into());
+                    l2.insert("row".into(), row.into());
+                    if let Some(mut e) = cvv_extra(n, &v, base + a as u64, l, l2) {
+                        // Keep the documented key order: table, column, row.
+                        e.location.sort_keys();
+                        extra.push(e);
+                    }
+                }
+            }
+        }
+        // The primary key: now, or at the end if it is declared later.
+        let pk = self.tables.get(&stmt.table).and_then(|t| t.pk);
+        match pk {
+            Some(k) if k != idx => {
+                if let Some(v) = k
+                    .checked_sub(0)
+                    .and_then(|k| (k < fields.len()).then(|| value(k)).flatten())
+                {
+                    if !looks_like_card(&v) {
+                        loc.insert("pk".into(), display_name(&v).into());
+                    }
+                }
+            }
+            Some(_) => {}
+            None => {
+                if self.pending.len() < 100_000 {
+                    let values = (0..fields.len().min(64))
+                        .map(|i| value(i).filter(|v| v.len() <= 64 && !looks_like_card(v)))
+                        .collect();
+                    self.pending.push(Pending {
+                        offset: base + at as u64,
+                        table: stmt.table.clone(),
+                        values,
+                    });
+                }
+            }
+        }
+        Some(loc)
+    }
+
+    fn advance(&mut self, buf: &[u8], base: u64, end: usize) {
+        self.advance_to(buf, base, end);
+    }
+
+    fn finish(&mut self, extra: &mut Vec<Extra>) -> Vec<(u64, String, serde_json::Value)> {
+        extra.append(&mut self.schema);
+        let mut patches = Vec::new();
+        for p in self.pending.drain(..) {
+            if let Some(k) = self.tables.get(&p.table).and_then(|t| t.pk) {
+                if let Some(Some(v)) = p.values.get(k) {
+                    patches.push((p.offset, "pk".to_string(), display_name(v).into()));
+                }
+            }
+        }
+        patches
+    }
+}
+
+/// The line of `buf[to]`, given that `buf[from]` is on line `line`.
+fn line_at(buf: &[u8], from: usize, to: usize, line: u64) -> u64 {
+    if to >= from {
+        line + memchr::memchr_iter(b'\n', &buf[from..to]).count() as u64
+    } else {
+        line.saturating_sub(memchr::memchr_iter(b'\n', &buf[to..from]).count() as u64)
+    }
+}
+
+/// A value of 12 or more digits (a key that is itself card data is not shown).
+fn looks_like_card(v: &str) -> bool {
+    v.bytes().filter(u8::is_ascii_digit).count() >= 12
+}
+
+/// An INSERT header: table, column list, and where the first tuple's
+/// fields start (after its `(`), relative to the header.
+struct InsertHeader {
+    table: String,
+    columns: Option<Vec<String>>,
+    first_tuple: usize,
+}
+
+fn parse_insert_header(text: &[u8]) -> Option<InsertHeader> {
+    // The header is short: up to the first `(` after VALUES.
+    let up = text.to_ascii_uppercase();
+    let values = memmem::find(&up, b"VALUES")?;
+    let head = String::from_utf8_lossy(&text[..values]);
+    let into = head.to_ascii_uppercase().find("INTO ")? + 5;
+    let (table, rest) = qualified_ident(&head[into..]);
+    let table = table?;
+    let rest = rest.trim_start();
+    let columns = if let Some(r) = rest.strip_prefix('(') {
+        let close = r.rfind(')')?;
+        Some(ident_list(&r[..close]))
+    } else {
+        None
+    };
+    // Check the header with sqlparser on a one-row stand-in statement.
+    let stand_in = match &columns {
+        Some(c) => format!(
+            "INSERT INTO t ({}) VALUES (NULL)",
+            c.iter()
+                .map(|c| format!("\"{}\"", c.replace('"', "")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => "INSERT INTO t VALUES (NULL)".to_string(),
+    };
+    Parser::parse_sql(&GenericDialect {}, &stand_in).ok()?;
+    let mut p = values + 6;
+    while p < text.len() && text[p].is_ascii_whitespace() {
+        p += 1;
+    }
+    if text.get(p) != Some(&b'(') {
+        return None;
+    }
+    Some(InsertHeader {
+        table,
+        columns,
+        first_tuple: p + 1,
+    })
+}
+
+/// The fields of a tuple whose first field starts at `buf[start]`, as
+/// (start, end) spans, quote-aware (`'…'` with `''` and backslash
+/// escapes, `"…"`, nested parentheses); `None` if it does not end in the
+/// buffer with a `)`. A tuple cut by the buffer end gives what it has.
+fn tuple_fields(buf: &[u8], start: usize) -> Option<Vec<(usize, usize)>> {
+    let mut fields = Vec::new();
+    let mut s = start;
+    let mut i = start;
+    let mut depth = 0u32;
+    while i < buf.len() {
+        match buf[i] {
+            q @ (b'\'' | b'"') => {
+                i += 1;
+                while i < buf.len() {
+                    if buf[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if buf[i] == q {
+                        if buf.get(i + 1) == Some(&q) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' => depth += 1,
+            b')' if depth > 0 => depth -= 1,
+            b')' => {
+                fields.push((s, i));
+                return Some(fields);
+            }
+            b',' if depth == 0 => {
+                fields.push((s, i));
+                s = i + 1;
+            }
+            b';' if depth == 0 => return None,
+            _ => {}
+        }
+        i += 1;
+        if fields.len() > 4096 {
+            return None;
+        }
+    }
+    fields.push((s, buf.len()));
+    Some(fields)
+}
+
+/// A possibly qualified, possibly quoted identifier at the start of `s`
+/// (leading space skipped): its last part, unquoted, and the rest of `s`.
+fn qualified_ident(s: &str) -> (Option<String>, &str) {
+    let mut rest = s.trim_start();
+    let mut last = None;
+    loop {
+        let (id, r) = ident(rest);
+        match id {
+            Some(id) => {
+                last = Some(id);
+                rest = r;
+            }
+            None => break,
+        }
+        match rest.strip_prefix('.') {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    (last, rest)
+}
+
+/// One identifier: `name`, `"name"`, `` `name` `` or `[name]`.
+fn ident(s: &str) -> (Option<String>, &str) {
+    let close = match s.chars().next() {
+        Some('"') => Some('"'),
+        Some('`') => Some('`'),
+        Some('[') => Some(']'),
+        _ => None,
+    };
+    if let Some(c) = close {
+        return match s[1..].find(c) {
+            Some(e) => (Some(s[1..1 + e].to_string()), &s[2 + e..]),
+            None => (None, s),
+        };
+    }
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .unwrap_or(s.len());
+    if end == 0 {
+        (None, s)
+    } else {
+        (Some(s[..end].to_string()), &s[end..])
+    }
+}
+
+/// A comma-separated list of identifiers.
+fn ident_list(s: &str) -> Vec<String> {
+    s.split(',').filter_map(|p| ident(p.trim()).0).collect()
+}
+
+fn unquote(s: &str) -> String {
+    ident(s).0.unwrap_or_else(|| s.to_string())
+}
+
+/// Columns of a CREATE TABLE that sqlparser could not read: the first word
+/// of each definition line, and a one-column `PRIMARY KEY (…)`.
+fn create_fallback(text: &str) -> Option<(String, Table)> {
+    let after = &text["CREATE TABLE ".len().min(text.len())..];
+    let mut after = after.trim_start();
+    if after.len() >= 14 && after[..14].eq_ignore_ascii_case("IF NOT EXISTS ") {
+        after = after[14..].trim_start();
+    }
+    let (name, rest) = qualified_ident(after);
+    let name = name?;
+    let body = &rest[rest.find('(')? + 1..];
+    let mut columns = Vec::new();
+    let mut pk_col = None;
+    for def in split_top_level(body) {
+        let def = def.trim();
+        let upper = def.to_ascii_uppercase();
+        if upper.starts_with("PRIMARY KEY") {
+            if let (Some(o), Some(c)) = (def.find('('), def.find(')')) {
+                let cols = ident_list(&def[o + 1..c]);
+                if cols.len() == 1 {
+                    pk_col = Some(cols[0].clone());
+                }
+            }
+            continue;
+        }
+        if [
+            "KEY",
+            "UNIQUE",
+            "CONSTRAINT",
+            "INDEX",
+            "FOREIGN",
+            "CHECK",
+            "FULLTEXT",
+            "SPATIAL",
+        ]
+        .iter()
+        .any(|k| upper.starts_with(k))
+        {
+            continue;
+        }
+        if let (Some(c), _) = ident(def) {
+            if upper.contains("PRIMARY KEY") {
+                pk_col = Some(c.clone());
+            }
+            columns.push(c);
+        }
+    }
+    let pk = pk_col.and_then(|p| columns.iter().position(|c| *c == p));
+    Some((name, Table { columns, pk }))
+}
+
+/// The comma-separated parts of a parenthesised list, up to its `)`.
+fn split_top_level(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' | '`' => quote = Some(c),
+                '(' => depth += 1,
+                ')' if depth == 0 => {
+                    out.push(&s[start..i]);
+                    return out;
+                }
+                ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    out.push(&s[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_headers() {
+        let h = parse_insert_header(b"INSERT INTO `shop`.`cards` (`id`, `pan`) VALUES (1,'x')")
+            .unwrap();
+        assert_eq!(h.table, "cards");
+        assert_eq!(h.columns.unwrap(), ["id", "pan"]);
+        let h = parse_insert_header(b"INSERT INTO public.cards VALUES (1, 'x');").unwrap();
+        assert_eq!((h.table.as_str(), h.columns), ("cards", None));
+        assert!(parse_insert_header(b"INSERT INTO nothing here").is_none());
+    }
+
+    #[test]
+    fn tuples_split_quote_aware() {
+        let b = b"1,'O''Brien, \\'x\\' (y)',f(2,3),NULL),(2";
+        let f = tuple_fields(b, 0).unwrap();
+        let parts: Vec<&[u8]> = f.iter().map(|&(a, e)| &b[a..e]).collect();
+        assert_eq!(
+            parts,
+            [&b"1"[..], b"'O''Brien, \\'x\\' (y)'", b"f(2,3)", b"NULL"]
+        );
+        assert!(tuple_fields(b"1, 2; 3)", 0).is_none());
+    }
+
+    #[test]
+    fn create_table_fallback_reads_columns_and_key() {
+        let t = "CREATE TABLE `c` (\n  `id` int NOT NULL,\n  `pan` varchar(25) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `k` (`pan`)\n) ENGINE=InnoDB;";
+        let (name, table) = create_fallback(t).unwrap();
+        assert_eq!(name, "c");
+        assert_eq!(table.columns, ["id", "pan"]);
+        assert_eq!(table.pk, Some(0));
+    }
+
+    #[test]
+    fn sql_is_sniffed_from_banners_and_statements() {
+        assert!(sniff(b"-- MySQL dump 10.13\n"));
+        assert!(sniff(b"-- comment\nINSERT INTO t VALUES (1);\n"));
+        assert!(sniff(b"COPY public.t (a) FROM stdin;\n1\n\\.\n"));
+        assert!(!sniff(b"hello\nselect * from t where x = 'INSERT INTO';\n"));
+    }
+}
