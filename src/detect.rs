@@ -679,6 +679,44 @@ impl Detector {
         }
     }
 
+    /// A bare digit string read where field boundaries are unknown (a
+    /// SQLite page stores a row's fields back to back): a hit if it is a
+    /// brand's range and length and passes Luhn, with low confidence and
+    /// `reason` among its reasons. Callers try only windows anchored at a
+    /// run's ends; no context or noise filter applies.
+    pub fn bare_pan(&self, digits: &[u8], offset: usize, reason: &str) -> Option<Hit> {
+        let d = Digits::collect(digits)?;
+        if !(12..=19).contains(&d.len()) || !d.luhn() {
+            return None;
+        }
+        let b = self.rules.brand_of(d.as_bytes())?;
+        let brand = &self.rules.brands[b];
+        let test = self.rules.is_test_pan(d.as_bytes());
+        let mut reasons = vec![
+            format!("iin:{}", brand.id),
+            "luhn".to_string(),
+            reason.to_string(),
+        ];
+        if test {
+            reasons.push("known_test_pan".into());
+        }
+        Some(Hit {
+            offset,
+            kind: Kind::Pan,
+            brand: Some(b),
+            masked: d.masked(),
+            length: d.len() as u8,
+            fingerprint: Some(self.fp.fingerprint(d.as_bytes())),
+            test_pan: test,
+            confidence: Confidence::Low,
+            reasons,
+            encoding: Encoding::Ascii,
+            compliant: None,
+            revealed: None,
+            track: None,
+        })
+    }
+
     fn pan_hit(&self, text: &Text, c: &Cand, ctx: &Context, start: usize) -> Hit {
         let brand = &self.rules.brands[c.brand];
         let len = c.digits.len();

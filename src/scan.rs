@@ -4,7 +4,7 @@
 //! come back as one [`Outcome`]: findings in a deterministic order, every
 //! coverage record, and the counters the summary reports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ use crate::finding::{Confidence, Finding, Kind};
 use crate::redact;
 use crate::rules::hex;
 use crate::source::{self, Located, Opened, Reader};
-use crate::structured::{Attributor, Extra};
+use crate::structured::{Attributor, Extra, Segments};
 use crate::walk::{self, Excludes, WalkConfig};
 
 /// The display name of standard input.
@@ -193,7 +193,6 @@ impl<'s, 'a> Worker<'s, 'a> {
         self.local.stats.card_data_omitted += got.omitted_card_data;
         for mut h in got.hits {
             if let Some(t) = text {
-                h.location = t.location_at(h.offset as usize).cloned();
                 h.offset += t.base_offset;
                 h.line += t.base_line;
             }
@@ -202,7 +201,11 @@ impl<'s, 'a> Worker<'s, 'a> {
         counters
             .findings
             .fetch_add(got.extras.len() as u64, Ordering::Relaxed);
-        for e in got.extras {
+        for mut e in got.extras {
+            if let Some(t) = text {
+                e.offset += t.base_offset;
+                e.line += t.base_line;
+            }
             self.local.findings.push(extra_finding(name, e));
         }
         (got.bytes, got.error)
@@ -326,7 +329,8 @@ impl container::Sink for Worker<'_, '_> {
 
     fn scan_text(&mut self, path: &str, text: &Text) {
         // In memory: no read error can happen.
-        let _ = self.scan_stream(path, &text.buf[..], Some(text), None);
+        let mut segs = Segments::new(text);
+        let _ = self.scan_stream(path, &text.buf[..], Some(text), Some(&mut segs));
     }
 
     fn skip(&mut self, path: &str, reason: Reason, detail: String, bytes: Option<u64>) {
@@ -339,6 +343,40 @@ impl container::Sink for Worker<'_, '_> {
 
     fn stopped(&self) -> bool {
         self.sh.stop.load(Ordering::Relaxed)
+    }
+
+    fn extra(&mut self, path: &str, e: Extra) {
+        self.sh.counters.findings.fetch_add(1, Ordering::Relaxed);
+        self.local.findings.push(extra_finding(path, e));
+    }
+
+    fn mark(&self) -> usize {
+        self.local.findings.len()
+    }
+
+    fn dedupe(&mut self, live: std::ops::Range<usize>, raw: usize) {
+        let key = |f: &Finding| {
+            (
+                f.kind,
+                f.fingerprint.clone().unwrap_or_else(|| f.masked.clone()),
+            )
+        };
+        let mut counts: HashMap<(Kind, String), usize> = HashMap::new();
+        for f in &self.local.findings[live] {
+            *counts.entry(key(f)).or_insert(0) += 1;
+        }
+        let tail = self.local.findings.split_off(raw);
+        for mut f in tail {
+            match counts.get_mut(&key(&f)) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => {
+                    if f.kind != Kind::SadField {
+                        f.reasons.push("not_in_any_table".into());
+                    }
+                    self.local.findings.push(f);
+                }
+            }
+        }
     }
 }
 

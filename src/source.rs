@@ -95,6 +95,9 @@ impl Reader {
             };
             hits.clear();
             let stats = det.scan(buf, r, scratch, &mut hits);
+            if let Some(a) = attr.as_deref_mut() {
+                a.find(det, buf, r, &mut hits);
+            }
             hits.sort_by_key(|h| h.offset);
             // Lines and columns of this buffer's hits.
             let mut counted_to = scan_start;
@@ -151,11 +154,14 @@ impl Reader {
         }
         if let Some(a) = attr {
             // Facts that came after the data (pg_dump's primary keys).
-            for (offset, key, value) in a.finish(&mut out.extras) {
+            let patches = a.finish(&mut out.extras);
+            for (offset, key, value) in patches {
                 if let Some(l) = out.hits.iter_mut().find(|l| l.offset == offset) {
                     l.location
                         .get_or_insert_with(Location::new)
                         .insert(key, value);
+                } else if let Some(e) = out.extras.iter_mut().find(|e| e.offset == offset) {
+                    e.location.insert(key, value);
                 }
             }
         }

@@ -9,4 +9,5 @@ mod containers;
 mod encodings;
 mod leaks;
 mod rules;
+mod structured;
 mod walk;

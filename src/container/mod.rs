@@ -145,6 +145,15 @@ pub trait Sink {
     fn skip(&mut self, path: &str, reason: Reason, detail: String, bytes: Option<u64>);
     /// Records a member read to its end (a container's member, not a file).
     fn member_done(&mut self);
+    /// Records a finding that is not a hit of the detector (a field named
+    /// like sensitive authentication data).
+    fn extra(&mut self, path: &str, e: structured::Extra);
+    /// How many findings are recorded so far (a mark for [`Sink::dedupe`]).
+    fn mark(&self) -> usize;
+    /// Drops the findings recorded from `raw` on that repeat one recorded in
+    /// `live` (the same kind and number, occurrence for occurrence), and
+    /// marks the rest as seen only by the raw scan.
+    fn dedupe(&mut self, live: std::ops::Range<usize>, raw: usize);
     /// Whether the run was asked to stop.
     fn stopped(&self) -> bool;
 }
@@ -364,6 +373,9 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
         }
     };
     let top = Top::new(size);
+    if head.starts_with(structured::sqlite::MAGIC) {
+        return sqlite_file(sink, path, file, head);
+    }
     let format = sniff(&head);
     if format == Format::Plain {
         let attr = structured::attributor(&head);
@@ -378,6 +390,30 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
     }
     let mut rest = Cursor::new(head).chain(file);
     node_as(cx, &top, sink, path, 0, format, &mut rest)
+}
+
+/// A SQLite database on disk: its tables through SQLite, then its raw
+/// bytes (free pages, journals of deleted rows); what both see is reported
+/// once, from the table.
+fn sqlite_file(sink: &mut dyn Sink, path: &str, file: &mut File, head: Vec<u8>) -> bool {
+    let live = sink.mark();
+    let mut ok = true;
+    if let Err(e) = structured::sqlite::scan_tables(file, sink, path) {
+        let detail = redact::text(&format!("sqlite: {e}; scanned as raw bytes")).into_owned();
+        sink.skip(path, Reason::Corrupt, detail, None);
+        ok = false;
+    }
+    let raw = sink.mark();
+    let mut rest = Cursor::new(head).chain(file);
+    ok &= leaf_with(
+        sink,
+        path,
+        0,
+        &mut rest,
+        Some(Box::new(structured::sqlite::Raw)),
+    );
+    sink.dedupe(live..raw, raw);
+    ok
 }
 
 /// Scans a stream that may be a container.

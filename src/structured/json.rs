@@ -200,6 +200,14 @@ fn push_key(k: &mut String, b: &[u8]) {
     }
 }
 
+/// The JSON path of the value at the end of `prefix`, the start of a
+/// JSON document (for JSON held in a SQL or CSV field).
+pub fn path_of_prefix(prefix: &[u8]) -> Option<String> {
+    let mut t = Tracker::default();
+    t.feed(prefix, 0, &mut |_, _, _| {});
+    (!t.stack.is_empty()).then(|| t.path())
+}
+
 /// A path as printed: at most 512 characters, PAN-like digits masked.
 fn display_name_long(p: &str) -> String {
     let short: String = p.chars().take(512).collect();

@@ -18,6 +18,7 @@ pub mod csv;
 pub mod fields;
 pub mod json;
 pub mod sql;
+pub mod sqlite;
 
 use crate::container::Location;
 use crate::detect::Hit;
@@ -53,6 +54,16 @@ pub trait Attributor {
         hit: &mut Hit,
         extra: &mut Vec<Extra>,
     ) -> Option<Location>;
+    /// Adds hits the detector cannot see in this format (it runs before
+    /// the buffer's hits are placed). Most formats have none.
+    fn find(
+        &mut self,
+        _det: &crate::detect::Detector,
+        _buf: &[u8],
+        _r: crate::detect::Region,
+        _out: &mut Vec<Hit>,
+    ) {
+    }
     /// Sees a buffer's new bytes up to `buf[..end]` (`buf[0]` at absolute
     /// offset `base`), after its hits were placed.
     fn advance(&mut self, buf: &[u8], base: u64, end: usize);
@@ -180,4 +191,90 @@ pub fn sad_extra(name: &str, offset: u64, line: u64, location: Location) -> Opti
             format!("field:{}", fields::display_name(name)),
         ],
     })
+}
+
+/// Places hits in extracted text ([`crate::container::Text`]): each hit
+/// gets its segment's location; where segments name a `column` (SQLite
+/// rows), the column name is context and a CVV-named cell on the same line
+/// (row) beside a PAN is a `cvv` finding.
+pub struct Segments<'a> {
+    text: &'a crate::container::Text,
+}
+
+impl<'a> Segments<'a> {
+    pub fn new(text: &'a crate::container::Text) -> Self {
+        Segments { text }
+    }
+
+    fn column(loc: &Location) -> Option<&str> {
+        loc.get("column").and_then(|v| v.as_str())
+    }
+}
+
+impl Attributor for Segments<'_> {
+    fn locate(
+        &mut self,
+        buf: &[u8],
+        base: u64,
+        at: usize,
+        line: u64,
+        hit: &mut Hit,
+        extra: &mut Vec<Extra>,
+    ) -> Option<Location> {
+        let segs = &self.text.segs;
+        let i = segs.partition_point(|s| s.0 <= at).checked_sub(1)?;
+        let mut loc = segs[i].1.clone();
+        // A JSON document in the cell: the path inside it.
+        let cell = &buf[segs[i].0.min(at)..at];
+        if matches!(cell.trim_ascii_start().first(), Some(b'{' | b'[')) {
+            if let Some(p) = json::path_of_prefix(cell.trim_ascii_start()) {
+                loc.insert("json_path".into(), p.into());
+            }
+        }
+        let Some(col) = Self::column(&loc).map(str::to_string) else {
+            return Some(loc);
+        };
+        let col = col.as_str();
+        // The other cells of the row: segments on the same line.
+        let ls = memchr::memrchr(b'\n', &buf[..at]).map_or(0, |p| p + 1);
+        let le = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |p| at + p);
+        let row: Vec<usize> = (0..segs.len())
+            .filter(|&j| segs[j].0 >= ls && segs[j].0 < le)
+            .collect();
+        let names: Vec<&str> = row
+            .iter()
+            .filter(|&&j| j != i)
+            .filter_map(|&j| Self::column(&segs[j].1))
+            .collect();
+        apply_field_context(hit, col, &names);
+        if hit.kind.is_card_data() {
+            for &j in row.iter().filter(|&&j| j != i) {
+                let start = segs[j].0;
+                let end = segs.get(j + 1).map_or(le, |s| s.0).min(le);
+                let value = String::from_utf8_lossy(&buf[start..end]);
+                let mut l = segs[j].1.clone();
+                let Some(name) = Self::column(&l).map(str::to_string) else {
+                    continue;
+                };
+                l.remove("column");
+                if let Some(mut e) = cvv_extra(
+                    &name,
+                    value.trim_end_matches('\t'),
+                    base + start as u64,
+                    line,
+                    l,
+                ) {
+                    e.location.sort_keys();
+                    extra.push(e);
+                }
+            }
+        }
+        Some(loc)
+    }
+
+    fn advance(&mut self, _buf: &[u8], _base: u64, _end: usize) {}
+
+    fn finish(&mut self, _extra: &mut Vec<Extra>) -> Vec<(u64, String, serde_json::Value)> {
+        Vec::new()
+    }
 }

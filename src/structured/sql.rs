@@ -463,7 +463,13 @@ impl Attributor for Sql {
                 Some(v.trim_matches('\'').to_string())
             }
         };
+        // A JSON document in the field: the path of the hit inside it.
+        let (fa, _) = fields[idx];
+        if let Some(p) = json_in_field(&buf[fa..at]) {
+            loc.insert("json_path".into(), p.into());
+        }
         // CVV beside the PAN.
+        let first_extra = extra.len();
         if hit.kind.is_card_data() {
             for (i, n) in names.iter().enumerate() {
                 if i == idx {
@@ -476,7 +482,6 @@ impl Attributor for Sql {
                     l2.insert("table".into(), display_name(&stmt.table).into());
                     l2.insert("row".into(), row.into());
                     if let Some(mut e) = cvv_extra(n, &v, base + a as u64, l, l2) {
-                        // Keep the documented key order: table, column, row.
                         e.location.sort_keys();
                         extra.push(e);
                     }
@@ -486,27 +491,31 @@ impl Attributor for Sql {
         // The primary key: now, or at the end if it is declared later.
         let pk = self.tables.get(&stmt.table).and_then(|t| t.pk);
         match pk {
-            Some(k) if k != idx => {
-                if let Some(v) = k
-                    .checked_sub(0)
-                    .and_then(|k| (k < fields.len()).then(|| value(k)).flatten())
-                {
-                    if !looks_like_card(&v) {
-                        loc.insert("pk".into(), display_name(&v).into());
+            Some(k) if k != idx && k < fields.len() => {
+                if let Some(v) = value(k).filter(|v| !looks_like_card(v)) {
+                    let v = serde_json::Value::from(display_name(&v));
+                    loc.insert("pk".into(), v.clone());
+                    for e in &mut extra[first_extra..] {
+                        e.location.insert("pk".into(), v.clone());
                     }
                 }
             }
             Some(_) => {}
             None => {
                 if self.pending.len() < 100_000 {
-                    let values = (0..fields.len().min(64))
+                    let values: Vec<Option<String>> = (0..fields.len().min(64))
                         .map(|i| value(i).filter(|v| v.len() <= 64 && !looks_like_card(v)))
                         .collect();
-                    self.pending.push(Pending {
-                        offset: base + at as u64,
-                        table: stmt.table.clone(),
-                        values,
-                    });
+                    let table = stmt.table.clone();
+                    let offsets = std::iter::once(base + at as u64)
+                        .chain(extra[first_extra..].iter().map(|e| e.offset));
+                    for offset in offsets.collect::<Vec<_>>() {
+                        self.pending.push(Pending {
+                            offset,
+                            table: table.clone(),
+                            values: values.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -529,6 +538,41 @@ impl Attributor for Sql {
         }
         patches
     }
+}
+
+/// The JSON path of the end of `field` (a field's text up to a hit), if
+/// the field holds a JSON document: quotes and escapes of the SQL string
+/// (`'…'`, `E'…'`, `\"`, `''`) are undone first.
+fn json_in_field(field: &[u8]) -> Option<String> {
+    let mut f = field.trim_ascii_start();
+    if let Some(r) = f.strip_prefix(b"E") {
+        f = r;
+    }
+    if let Some(r) = f.strip_prefix(b"'") {
+        f = r;
+    }
+    if !matches!(f.first(), Some(b'{' | b'[')) {
+        return None;
+    }
+    let mut text = Vec::with_capacity(f.len());
+    let mut i = 0;
+    while i < f.len() {
+        match f[i] {
+            b'\\' if i + 1 < f.len() => {
+                text.push(f[i + 1]);
+                i += 2;
+            }
+            b'\'' if f.get(i + 1) == Some(&b'\'') => {
+                text.push(b'\'');
+                i += 2;
+            }
+            b => {
+                text.push(b);
+                i += 1;
+            }
+        }
+    }
+    super::json::path_of_prefix(&text)
 }
 
 /// The line of `buf[to]`, given that `buf[from]` is on line `line`.

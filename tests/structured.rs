@@ -1,0 +1,262 @@
+//! Structured sources: the dumps in testdata/structured (made by a real
+//! PostgreSQL, MariaDB and sqlite3, see scripts/mkdumps.sh) scanned by the
+//! real binary against expected.json — table, column, row, key, JSON path,
+//! CVV pairing, schema findings — then CSV, JSON, JSON Lines, field-name
+//! context and malformed input.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{MC, VISA};
+use crate::util::*;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/structured")
+}
+
+fn scan(args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut a = vec!["--format", "jsonl", "--no-progress"];
+    a.extend_from_slice(args);
+    let out = run_in(&dir(), &a);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let recs = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out.status.code().unwrap(), recs)
+}
+
+/// Checks `got`'s location against the expected entry's fields.
+fn same_place(name: &str, want: &serde_json::Value, got: &serde_json::Value) {
+    let loc = &got["location"];
+    for k in ["table", "column", "row", "pk", "json_path", "rowid"] {
+        if let Some(v) = want.get(k) {
+            assert_eq!(&loc[k], v, "{name}: location.{k} of {got}");
+        }
+    }
+    if let Some(line) = want.get("line") {
+        assert_eq!(&got["line"], line, "{name}: line of {got}");
+    }
+}
+
+#[test]
+fn dumps_made_by_real_databases_say_where_each_number_is() {
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir().join("expected.json")).unwrap()).unwrap();
+    let mut files = 0;
+    for (name, want) in expected.as_object().unwrap() {
+        if name == "made_by" {
+            continue;
+        }
+        files += 1;
+        let (code, recs) = scan(&[name]);
+        assert_eq!(code, 1, "{name}");
+        let found = of_type(&recs, "finding");
+        // Every number, where it is; nothing else of those kinds.
+        let numbers: Vec<_> = found
+            .iter()
+            .filter(|f| f["kind"] == "pan" || f["kind"] == "masked_pan")
+            .collect();
+        let mut want_n = want["findings"].as_array().unwrap().clone();
+        want_n.extend(
+            want.get("free_page")
+                .and_then(|f| f.as_array())
+                .cloned()
+                .unwrap_or_default(),
+        );
+        assert_eq!(numbers.len(), want_n.len(), "{name}: {numbers:#?}");
+        for w in want["findings"].as_array().unwrap() {
+            let f = numbers
+                .iter()
+                .find(|f| {
+                    f["first6"] == w["first6"] && f["last4"] == w["last4"] && f["kind"] == w["kind"]
+                })
+                .unwrap_or_else(|| panic!("{name}: missing {w}"));
+            same_place(name, w, f);
+            if w["kind"] == "pan" {
+                assert_eq!(f["confidence"], "high", "{name}: {f}");
+            }
+        }
+        // A deleted row's number, from a free page: no table, no column.
+        for w in want
+            .get("free_page")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let f = numbers
+                .iter()
+                .find(|f| f["last4"] == w["last4"])
+                .unwrap_or_else(|| panic!("{name}: missing free-page number"));
+            assert!(f["location"].is_null(), "{f}");
+            assert_eq!(&f["offset"], &w["offset"]);
+            assert!(f["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == "not_in_any_table"));
+        }
+        // CVVs beside the PANs, all digits hidden.
+        let cvvs: Vec<_> = found.iter().filter(|f| f["kind"] == "cvv").collect();
+        let want_c = want["cvv"].as_array().unwrap();
+        assert_eq!(cvvs.len(), want_c.len(), "{name}: {cvvs:#?}");
+        for (w, f) in want_c.iter().zip(&cvvs) {
+            same_place(name, w, f);
+            assert_eq!(f["masked"], "***");
+            assert_eq!(f["first6"], "");
+            assert_eq!(f["last4"], "");
+        }
+        // CVV-named columns, holding data or not.
+        let schema: Vec<_> = found.iter().filter(|f| f["kind"] == "sad_field").collect();
+        let want_s = want["schema"].as_array().unwrap();
+        assert_eq!(schema.len(), want_s.len(), "{name}: {schema:#?}");
+        for w in want_s {
+            assert!(
+                schema.iter().any(|f| f["location"]["table"] == w["table"]
+                    && f["location"]["column"] == w["column"]),
+                "{name}: no schema finding for {w}"
+            );
+        }
+    }
+    assert_eq!(files, 6);
+}
+
+#[test]
+fn a_sqlite_file_is_left_untouched() {
+    let t = Tree::new();
+    let db = t.file(
+        "shop.sqlite",
+        std::fs::read(dir().join("shop.sqlite")).unwrap(),
+    );
+    let before = std::fs::read(&db).unwrap();
+    let mtime = std::fs::metadata(&db).unwrap().modified().unwrap();
+    let (code, _) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(std::fs::metadata(&db).unwrap().modified().unwrap(), mtime);
+    let names: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "no -wal, -shm or journal: {names:?}");
+}
+
+#[test]
+fn a_malformed_dump_keeps_its_lines() {
+    let t = Tree::new();
+    t.file(
+        "broken.sql",
+        format!(
+            "-- MySQL dump\nCREATE TABLE `t` (garbage here\nINSERT INTO `t` VALUES (1,'{VISA}'\nINSERT INTO VALUES ((((\n'{MC}'\n"
+        ),
+    );
+    let (code, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let found = of_type(&recs, "finding");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0]["line"], 3);
+    assert_eq!(found[0]["location"]["table"], "t");
+    assert_eq!(found[1]["line"], 5);
+    assert!(of_type(&recs, "skipped").is_empty());
+}
+
+#[test]
+fn csv_columns_rows_and_cvv() {
+    let t = Tree::new();
+    t.file(
+        "export.csv",
+        format!("name,\"card, number\",cvv2,expiry\n\"Doe, J\",{VISA},123,12/27\nRoe,,,\n\"x\"\"y\",{MC},4567,01/28\n"),
+    );
+    t.file("pipe.txt", format!("id|note|pan\n7|hello|{MC}\n"));
+    let (code, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let found = of_type(&recs, "finding");
+    let pans: Vec<_> = found.iter().filter(|f| f["kind"] == "pan").collect();
+    assert_eq!(pans.len(), 3);
+    assert_eq!(pans[0]["location"]["column"], "card, number");
+    assert_eq!(pans[0]["location"]["row"], 1);
+    assert_eq!(pans[1]["location"]["row"], 3);
+    assert_eq!(pans[2]["location"]["column"], "pan");
+    assert_eq!(pans[2]["location"]["column_index"], 3);
+    let cvvs: Vec<_> = found.iter().filter(|f| f["kind"] == "cvv").collect();
+    assert_eq!(cvvs.len(), 2);
+    assert_eq!(cvvs[1]["masked"], "****");
+    assert_eq!(cvvs[1]["location"]["row"], 3);
+    let schema: Vec<_> = found.iter().filter(|f| f["kind"] == "sad_field").collect();
+    assert_eq!(schema.len(), 1);
+    assert_eq!(schema[0]["location"]["column"], "cvv2");
+}
+
+#[test]
+fn json_paths_for_documents_and_lines() {
+    let t = Tree::new();
+    t.file(
+        "capture.json",
+        format!(
+            "{{\n  \"requests\": [\n    {{\"id\": 1}},\n    {{\"payment\": {{\"card\": {{\"number\": \"{VISA}\", \"cvc\": \"321\"}}}}}},\n    {{\"pan\": {MC}}}\n  ]\n}}\n"
+        ),
+    );
+    t.file(
+        "api.jsonl",
+        format!("{{\"a\":1,\"security_code\":null}}\n{{\"order\":{{\"items\":[{{\"card_no\":\"{VISA}\"}}]}}}}\n"),
+    );
+    let (_, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    let found = of_type(&recs, "finding");
+    let path_of = |file: &str, kind: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f["path"].as_str().unwrap().ends_with(file) && f["kind"] == kind)
+            .map(|f| f["location"]["json_path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        path_of("capture.json", "pan"),
+        ["$.requests[1].payment.card.number", "$.requests[2].pan"]
+    );
+    assert_eq!(
+        path_of("capture.json", "cvv"),
+        ["$.requests[1].payment.card.cvc"]
+    );
+    assert_eq!(
+        path_of("capture.json", "sad_field"),
+        ["$.requests[*].payment.card.cvc"]
+    );
+    assert_eq!(path_of("api.jsonl", "pan"), ["$.order.items[0].card_no"]);
+    assert_eq!(
+        path_of("api.jsonl", "sad_field"),
+        ["$.security_code"],
+        "reported though null"
+    );
+}
+
+#[test]
+fn field_names_move_confidence() {
+    // A bare 16-digit number with no card words nearby, in a column named
+    // for cards, for nothing, and for order ids.
+    let t = Tree::new();
+    let filler = "x".repeat(300);
+    t.file("a.csv", format!("card_number,note\n{VISA},{filler}\n"));
+    t.file("b.csv", format!("value,note\n{VISA},{filler}\n"));
+    t.file("c.csv", format!("order_id,note\n{VISA},{filler}\n"));
+    let (_, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    let conf = |file: &str| {
+        of_type(&recs, "finding")
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(file))
+            .map(|f| f["confidence"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(conf("a.csv"), "high");
+    let rank = |c: &str| {
+        ["low", "medium", "high"]
+            .iter()
+            .position(|x| *x == c)
+            .unwrap()
+    };
+    assert!(
+        rank(&conf("b.csv")) > rank(&conf("c.csv")),
+        "{} vs {}",
+        conf("b.csv"),
+        conf("c.csv")
+    );
+    assert_eq!(conf("c.csv"), "low");
+}
