@@ -39,7 +39,15 @@ pub fn sniff(head: &[u8]) -> bool {
             return true;
         }
     }
-    h.split(|&b| b == b'\n').any(|l| header_kind(l).is_some())
+    // Line starts: only a line beginning with one of these letters can
+    // start a statement.
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', h).map(|i| i + 1))
+        .filter(|&i| matches!(h.get(i), Some(b'I' | b'i' | b'R' | b'r' | b'C' | b'c')))
+        .any(|i| {
+            let line = &h[i..];
+            header_kind(&line[..memchr::memchr(b'\n', line).unwrap_or(line.len())]).is_some()
+        })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +101,8 @@ struct Stmt {
     /// The statement's own column list, if it has one.
     columns: Option<Vec<String>>,
     data: Data,
+    /// Rows of its table seen so far, this statement's included.
+    rows: u64,
 }
 
 /// A hit whose row's key is not known yet (pg_dump adds keys after the data).
@@ -107,8 +117,12 @@ struct Pending {
 pub struct Sql {
     dialect: Box<dyn Dialect>,
     tables: HashMap<String, Table>,
-    /// Rows seen per table.
+    /// Rows seen per table, for tables whose statements have ended.
     rows: HashMap<String, u64>,
+    /// The last INSERT header (its bytes up to the first tuple) and what
+    /// it said: dumps repeat the same header line after line.
+    last_header: Vec<u8>,
+    last_parsed: Option<(String, Option<Vec<String>>, usize)>,
     stmt: Option<Stmt>,
     /// Absolute offset processed so far, and newlines before it.
     pos: u64,
@@ -139,6 +153,8 @@ impl Sql {
             dialect,
             tables: HashMap::new(),
             rows: HashMap::new(),
+            last_header: Vec::new(),
+            last_parsed: None,
             stmt: None,
             pos: 0,
             line: 0,
@@ -190,31 +206,51 @@ impl Sql {
         }) = &self.stmt
         {
             if header_kind(line) == Some(Header::CopyEnd) {
-                self.stmt = None;
-            } else if let Some(s) = &self.stmt {
-                *self.rows.entry(s.table.clone()).or_insert(0) += 1;
+                self.end_stmt();
+            } else if let Some(s) = &mut self.stmt {
+                s.rows += 1;
             }
             return;
         }
         match header_kind(line) {
-            Some(Header::Insert) => self.insert(buf, base, at),
-            Some(Header::Copy) => self.copy(buf, at),
+            Some(Header::Insert) => self.insert(buf, base, at, line.len()),
+            Some(Header::Copy) => {
+                self.end_stmt();
+                self.copy(buf, at);
+            }
             Some(Header::Create) => {
-                self.stmt = None;
+                self.end_stmt();
                 self.create(buf, at);
             }
             Some(Header::Alter) => {
-                self.stmt = None;
+                self.end_stmt();
                 self.alter(buf, at);
             }
             _ => {}
         }
     }
 
+    /// Ends the current statement, keeping its table's row count.
+    fn end_stmt(&mut self) {
+        if let Some(s) = self.stmt.take() {
+            if self.rows.len() < MAX_TABLES || self.rows.contains_key(&s.table) {
+                self.rows.insert(s.table, s.rows);
+            }
+        }
+    }
+
+    /// Rows seen so far of `table`.
+    fn rows_of(&self, table: &str) -> u64 {
+        match &self.stmt {
+            Some(s) if s.table == table => s.rows,
+            _ => self.rows.get(table).copied().unwrap_or(0),
+        }
+    }
+
     /// Counts the INSERT tuples that start in `buf[from..to]`.
     fn count_tuples(&mut self, buf: &[u8], base: u64, from: usize, to: usize) {
         let Some(Stmt {
-            table,
+            rows,
             data: Data::Insert { tuple },
             ..
         }) = &mut self.stmt
@@ -237,29 +273,51 @@ impl Sql {
                 *tuple = base + q as u64 + 1;
             }
         }
-        if n > 0 {
-            *self.rows.entry(table.clone()).or_insert(0) += n;
-        }
+        *rows += n;
     }
 
-    fn insert(&mut self, buf: &[u8], base: u64, at: usize) {
-        let end = (at + 65536).min(buf.len());
-        let text = &buf[at..end];
-        let Some(h) = parse_insert_header(text) else {
-            self.stmt = None;
-            return;
+    /// An INSERT at `buf[at]`, its first line `line_len` bytes long.
+    fn insert(&mut self, buf: &[u8], base: u64, at: usize, line_len: usize) {
+        // The same header as the last one (the common case in a dump):
+        // compare bytes, parse nothing.
+        let n = self.last_header.len();
+        let same = n > 0 && buf.len() >= at + n && buf[at..at + n] == self.last_header[..];
+        let (table, columns, first) = match (&self.last_parsed, same) {
+            (Some((t, c, f)), true) => (t.clone(), c.clone(), *f),
+            _ => {
+                let end = (at + line_len.max(4096)).min(at + 65536).min(buf.len());
+                let Some(h) = parse_insert_header(&buf[at..end]) else {
+                    self.end_stmt();
+                    return;
+                };
+                if let Some(cols) = &h.columns {
+                    self.note_schema(&h.table, cols, base + at as u64);
+                }
+                self.last_header.clear();
+                self.last_header
+                    .extend_from_slice(&buf[at..at + h.first_tuple]);
+                self.last_parsed = Some((h.table.clone(), h.columns.clone(), h.first_tuple));
+                (h.table, h.columns, h.first_tuple)
+            }
         };
-        if let Some(cols) = &h.columns {
-            self.note_schema(&h.table, cols, base + at as u64);
+        let tuple = base + (at + first) as u64;
+        match &mut self.stmt {
+            // Another INSERT into the same table: carry on counting.
+            Some(s) if s.table == table && s.columns == columns => {
+                s.rows += 1;
+                s.data = Data::Insert { tuple };
+            }
+            _ => {
+                self.end_stmt();
+                let rows = self.rows.get(&table).copied().unwrap_or(0) + 1;
+                self.stmt = Some(Stmt {
+                    table,
+                    columns,
+                    data: Data::Insert { tuple },
+                    rows,
+                });
+            }
         }
-        *self.rows.entry(h.table.clone()).or_insert(0) += 1;
-        self.stmt = Some(Stmt {
-            table: h.table,
-            columns: h.columns,
-            data: Data::Insert {
-                tuple: base + (at + h.first_tuple) as u64,
-            },
-        });
     }
 
     fn copy(&mut self, buf: &[u8], at: usize) {
@@ -276,10 +334,12 @@ impl Sql {
         if let Some(cols) = &columns {
             self.note_schema(&table, cols, self.pos);
         }
+        let rows = self.rows.get(&table).copied().unwrap_or(0);
         self.stmt = Some(Stmt {
             table,
             columns,
             data: Data::Copy,
+            rows,
         });
     }
 
@@ -396,7 +456,7 @@ impl Attributor for Sql {
     ) -> Option<Location> {
         self.advance_to(buf, base, at);
         let stmt = self.stmt.as_ref()?;
-        let row = self.rows.get(&stmt.table).copied().unwrap_or(0);
+        let row = self.rows_of(&stmt.table);
         let mut loc = Location::new();
         loc.insert("table".into(), display_name(&stmt.table).into());
         // The fields of the row, as (start, end) spans of `buf`.
@@ -599,8 +659,7 @@ struct InsertHeader {
 
 fn parse_insert_header(text: &[u8]) -> Option<InsertHeader> {
     // The header is short: up to the first `(` after VALUES.
-    let up = text.to_ascii_uppercase();
-    let values = memmem::find(&up, b"VALUES")?;
+    let values = memmem::find(text, b"VALUES").or_else(|| memmem::find(text, b"values"))?;
     let head = String::from_utf8_lossy(&text[..values]);
     let into = head.to_ascii_uppercase().find("INTO ")? + 5;
     let (table, rest) = qualified_ident(&head[into..]);
