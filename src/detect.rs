@@ -381,15 +381,38 @@ impl Detector {
         if let Some(end) = isolated_wide_run(buf, p, le) {
             return end;
         }
-        let mut a = p.saturating_sub(2 * PROJ_LEFT).max(resume);
-        if (p - a) % 2 == 1 {
-            a += 1;
-        }
-        let b = (p + 2 * PROJ_RIGHT).min(buf.len());
+        // The source span of `left` units before the trigger and `right`
+        // from it, on the trigger's parity.
+        let span = |left: usize, right: usize| {
+            let mut a = p.saturating_sub(2 * left).max(resume);
+            if (p - a) % 2 == 1 {
+                a += 1;
+            }
+            (a, (p + 2 * right).min(buf.len()))
+        };
+        let (a, b) = span(PROJ_LEFT, PROJ_RIGHT);
         let mut proj = std::mem::take(&mut s.proj);
-        project::utf16(buf, a, b, le, &mut proj);
-        let k = (p - a) / 2;
-        let end = self.in_projection(buf, &proj, k, Encoding::Utf16, r, s, out);
+        // Most of these are short tokens (dates and times in UTF-16 logs,
+        // NUL-separated numbers in binary files): settle them on a narrow
+        // projection first. The tokenizer looks at most 4 units past a
+        // token's ends, so a token that far inside the narrow span, or
+        // reaching an end it shares with the whole span, is the token the
+        // whole projection would give.
+        let (na, nb) = span(16, 32);
+        project::utf16(buf, na, nb, le, &mut proj);
+        let mut tok = std::mem::take(&mut s.tok);
+        token::tokenize_into(&proj.text, (p - na) / 2, 0, proj.text.len(), true, &mut tok);
+        let inside = (tok.start >= 4 || na == a) && (tok.end + 4 <= proj.text.len() || nb == b);
+        let settled = (inside && tok.cells < 12).then(|| proj.map[tok.end] as usize);
+        s.tok = tok;
+        let end = match settled {
+            Some(end) => end,
+            None => {
+                project::utf16(buf, a, b, le, &mut proj);
+                let k = (p - a) / 2;
+                self.in_projection(buf, &proj, k, Encoding::Utf16, r, s, out)
+            }
+        };
         s.proj = proj;
         end
     }
@@ -847,6 +870,54 @@ mod tests {
         }
         assert_eq!(digit_run_end(b"", 0), 0);
         assert_eq!(digit_run_end(b"12", 2), 2);
+    }
+
+    /// UTF-16 triggers are settled on a narrow projection only when the
+    /// whole one would give the same token: a grouped PAN, and a masked one
+    /// whose token starts 15 characters left of its trigger (past the
+    /// narrow span), after wide noise at every distance, are found once.
+    #[test]
+    fn wide_tokens_across_the_narrow_projection() {
+        let det = Detector::new(Fingerprinter::new(
+            b"test-key",
+            crate::fingerprint::KeySource::Env,
+        ));
+        // A published 19-digit Visa test PAN in groups of four.
+        let rules = crate::rules::get();
+        let digits = rules.test_pans().find(|d| d.len() == 19 && d[0] == b'4');
+        let digits = std::str::from_utf8(digits.unwrap()).unwrap();
+        let fours: Vec<&str> = (0..19)
+            .step_by(4)
+            .map(|i| &digits[i..(i + 4).min(19)])
+            .collect();
+        let pan = fours.join(" ");
+        let masked = format!("XXXX XXXX XXXX {}", &digits[15..]);
+        for (number, kind) in [(&pan, Kind::Pan), (&masked, Kind::MaskedPan)] {
+            for gap in 0..48 {
+                let text = format!("2024-05-01 12 {} {number} 2024-05-02", "a".repeat(gap));
+                for le in [true, false] {
+                    let units = text.encode_utf16();
+                    let buf: Vec<u8> = if le {
+                        units.flat_map(|u| u.to_le_bytes()).collect()
+                    } else {
+                        units.flat_map(|u| u.to_be_bytes()).collect()
+                    };
+                    let r = Region {
+                        scan_start: 0,
+                        emit_end: buf.len(),
+                    };
+                    let mut hits = Vec::new();
+                    det.scan(&buf, r, &mut Scratch::default(), &mut hits);
+                    let what = format!("{kind:?} after {gap} letters, le {le}");
+                    assert_eq!(hits.len(), 1, "{what}");
+                    assert_eq!(
+                        (hits[0].kind, hits[0].encoding),
+                        (kind, Encoding::Utf16),
+                        "{what}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
