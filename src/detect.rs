@@ -119,10 +119,7 @@ impl Text<'_> {
 /// long runs, without tokenizing.
 #[inline]
 fn isolated_run(buf: &[u8], p: usize) -> Option<usize> {
-    let mut e = p;
-    while e < buf.len() && buf[e].is_ascii_digit() {
-        e += 1;
-    }
+    let e = digit_run_end(buf, p);
     let digit = |i: usize| buf.get(i).is_some_and(u8::is_ascii_digit);
     let cell = |i: usize| {
         buf.get(i)
@@ -163,6 +160,35 @@ fn isolated_run(buf: &[u8], p: usize) -> Option<usize> {
         }
     }
     Some(e)
+}
+
+/// The end of the ASCII digit run starting at `p` (`p` itself if
+/// `buf[p]` is no digit). Eight bytes at a time: the runs that reach the
+/// detector are mostly 12 to 30 digits long (timestamps, IDs), and a byte
+/// loop pays a branch per digit and a mispredicted exit.
+#[inline]
+fn digit_run_end(buf: &[u8], p: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = LO << 7;
+    let mut e = p;
+    while let Some(word) = buf.get(e..e + 8) {
+        let x = u64::from_le_bytes(word.try_into().unwrap());
+        // Per byte, on its low 7 bits (no carry leaves a byte): the top bit
+        // of `+ 0x50` says ">= 0x30", that of `+ 0x46` says ">= 0x3A".
+        let low = x & !HI;
+        let ge_0 = low + LO * 0x50;
+        let ge_colon = low + LO * 0x46;
+        let digit = ge_0 & !ge_colon & !x & HI;
+        let other = !digit & HI;
+        if other != 0 {
+            return e + (other.trailing_zeros() / 8) as usize;
+        }
+        e += 8;
+    }
+    while e < buf.len() && buf[e].is_ascii_digit() {
+        e += 1;
+    }
+    e
 }
 
 /// Whether a projected character can belong to a card token.
@@ -299,11 +325,15 @@ impl Detector {
         }
         if let Some(e) = isolated_run(buf, p) {
             // The token is this run alone. Under 12 digits it is nothing;
-            // longer, only a Luhn-valid 12-19 run or an EMV tag 57 (a long
-            // run followed by `D`) can be card data.
-            let n = e - p;
+            // longer, only a 12-19 run with a brand's prefix and length
+            // that passes Luhn (what the slow path would check of its one
+            // window), or an EMV tag 57 (a long run followed by `D`), can
+            // be card data. The brand look-up goes first: it rejects
+            // timestamps (`1…`) and most IDs outright, Luhn only 9 in 10.
+            let (n, run) = (e - p, &buf[p..e]);
             let emv = matches!(buf.get(e), Some(b'D' | b'd'));
-            if n < 12 || (!emv && (n > 19 || !crate::pan::luhn_valid(&buf[p..e]))) {
+            let card = || self.rules.brand_of(run).is_some() && crate::pan::luhn_valid(run);
+            if n < 12 || (!emv && (n > 19 || !card())) {
                 return e;
             }
         }
@@ -351,15 +381,38 @@ impl Detector {
         if let Some(end) = isolated_wide_run(buf, p, le) {
             return end;
         }
-        let mut a = p.saturating_sub(2 * PROJ_LEFT).max(resume);
-        if (p - a) % 2 == 1 {
-            a += 1;
-        }
-        let b = (p + 2 * PROJ_RIGHT).min(buf.len());
+        // The source span of `left` units before the trigger and `right`
+        // from it, on the trigger's parity.
+        let span = |left: usize, right: usize| {
+            let mut a = p.saturating_sub(2 * left).max(resume);
+            if (p - a) % 2 == 1 {
+                a += 1;
+            }
+            (a, (p + 2 * right).min(buf.len()))
+        };
+        let (a, b) = span(PROJ_LEFT, PROJ_RIGHT);
         let mut proj = std::mem::take(&mut s.proj);
-        project::utf16(buf, a, b, le, &mut proj);
-        let k = (p - a) / 2;
-        let end = self.in_projection(buf, &proj, k, Encoding::Utf16, r, s, out);
+        // Most of these are short tokens (dates and times in UTF-16 logs,
+        // NUL-separated numbers in binary files): settle them on a narrow
+        // projection first. The tokenizer looks at most 4 units past a
+        // token's ends, so a token that far inside the narrow span, or
+        // reaching an end it shares with the whole span, is the token the
+        // whole projection would give.
+        let (na, nb) = span(16, 32);
+        project::utf16(buf, na, nb, le, &mut proj);
+        let mut tok = std::mem::take(&mut s.tok);
+        token::tokenize_into(&proj.text, (p - na) / 2, 0, proj.text.len(), true, &mut tok);
+        let inside = (tok.start >= 4 || na == a) && (tok.end + 4 <= proj.text.len() || nb == b);
+        let settled = (inside && tok.cells < 12).then(|| proj.map[tok.end] as usize);
+        s.tok = tok;
+        let end = match settled {
+            Some(end) => end,
+            None => {
+                project::utf16(buf, a, b, le, &mut proj);
+                let k = (p - a) / 2;
+                self.in_projection(buf, &proj, k, Encoding::Utf16, r, s, out)
+            }
+        };
         s.proj = proj;
         end
     }
@@ -831,6 +884,79 @@ impl Detector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digit_run_end_matches_a_byte_loop() {
+        // Every start in runs of 0..=20 digits ended by each byte value
+        // (the bytes next to '0'..='9' and their twins with the top bit set
+        // included), with 0..=9 bytes after the end.
+        for len in 0..=20 {
+            for stop in 0..=255u8 {
+                for after in 0..10 {
+                    let mut buf = b"0123456789".repeat(2)[..len].to_vec();
+                    buf.push(stop);
+                    buf.resize(len + 1 + after, b'7');
+                    for p in 0..buf.len() {
+                        let mut want = p;
+                        while want < buf.len() && buf[want].is_ascii_digit() {
+                            want += 1;
+                        }
+                        assert_eq!(digit_run_end(&buf, p), want, "{buf:?} from {p}");
+                    }
+                }
+            }
+        }
+        assert_eq!(digit_run_end(b"", 0), 0);
+        assert_eq!(digit_run_end(b"12", 2), 2);
+    }
+
+    /// UTF-16 triggers are settled on a narrow projection only when the
+    /// whole one would give the same token: a grouped PAN, and a masked one
+    /// whose token starts 15 characters left of its trigger (past the
+    /// narrow span), after wide noise at every distance, are found once.
+    #[test]
+    fn wide_tokens_across_the_narrow_projection() {
+        let det = Detector::new(Fingerprinter::new(
+            b"test-key",
+            crate::fingerprint::KeySource::Env,
+        ));
+        // A published 19-digit Visa test PAN in groups of four.
+        let rules = crate::rules::get();
+        let digits = rules.test_pans().find(|d| d.len() == 19 && d[0] == b'4');
+        let digits = std::str::from_utf8(digits.unwrap()).unwrap();
+        let fours: Vec<&str> = (0..19)
+            .step_by(4)
+            .map(|i| &digits[i..(i + 4).min(19)])
+            .collect();
+        let pan = fours.join(" ");
+        let masked = format!("XXXX XXXX XXXX {}", &digits[15..]);
+        for (number, kind) in [(&pan, Kind::Pan), (&masked, Kind::MaskedPan)] {
+            for gap in 0..48 {
+                let text = format!("2024-05-01 12 {} {number} 2024-05-02", "a".repeat(gap));
+                for le in [true, false] {
+                    let units = text.encode_utf16();
+                    let buf: Vec<u8> = if le {
+                        units.flat_map(|u| u.to_le_bytes()).collect()
+                    } else {
+                        units.flat_map(|u| u.to_be_bytes()).collect()
+                    };
+                    let r = Region {
+                        scan_start: 0,
+                        emit_end: buf.len(),
+                    };
+                    let mut hits = Vec::new();
+                    det.scan(&buf, r, &mut Scratch::default(), &mut hits);
+                    let what = format!("{kind:?} after {gap} letters, le {le}");
+                    assert_eq!(hits.len(), 1, "{what}");
+                    assert_eq!(
+                        (hits[0].kind, hits[0].encoding),
+                        (kind, Encoding::Utf16),
+                        "{what}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn isolated_runs_end_early_only_when_nothing_can_extend_them() {

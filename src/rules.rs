@@ -137,6 +137,9 @@ pub struct Rules {
     intervals: Vec<Interval>,
     /// For each two-digit prefix, the intervals that can hold it.
     by_prefix2: Vec<Vec<u16>>,
+    /// For each two-digit prefix, the lengths (bit n: n digits) that the
+    /// brands of those intervals allow.
+    lengths_by_prefix2: [u32; 100],
     test_pans: HashSet<Vec<u8>>,
     pub filters: Vec<FilterSpec>,
     pub context: ContextSpec,
@@ -235,17 +238,20 @@ impl Rules {
         }
         let digest = hex(&h.finalize());
         let mut by_prefix2 = vec![Vec::new(); 100];
+        let mut lengths_by_prefix2 = [0u32; 100];
         for (i, iv) in intervals.iter().enumerate() {
             // Two-digit prefixes p with [p, p+1) * 10^6 meeting [lo, hi).
             for (p, list) in by_prefix2.iter_mut().enumerate() {
                 let (a, b) = (p as u32 * 1_000_000, (p as u32 + 1) * 1_000_000);
                 if a < iv.hi && iv.lo < b {
                     list.push(i as u16);
+                    lengths_by_prefix2[p] |= brands[iv.brand as usize].lengths;
                 }
             }
         }
         Ok(Rules {
             by_prefix2,
+            lengths_by_prefix2,
             version: bf.version,
             brands,
             brand_specs: bf.brands,
@@ -261,6 +267,16 @@ impl Rules {
     /// prefix among brands that allow this length; ties go to the brand
     /// listed first. Luhn is not checked here.
     pub fn brand_of(&self, digits: &[u8]) -> Option<usize> {
+        // A quick "no" from the first two digits and the length: every
+        // interval that can match is listed under those two digits. Most
+        // digit runs in logs (timestamps, IDs) end here.
+        if let [a, b, ..] = *digits {
+            let p2 = (a.wrapping_sub(b'0') as usize * 10 + b.wrapping_sub(b'0') as usize) % 100;
+            let len = digits.len();
+            if len >= 32 || self.lengths_by_prefix2[p2] & (1 << len) == 0 {
+                return None;
+            }
+        }
         self.brand_of_prefix(digits, digits.len())
     }
 
@@ -393,5 +409,34 @@ mod tests {
             Some("visa")
         );
         assert_eq!(r.brand_of_prefix(b"", 16), None);
+    }
+
+    /// The quick two-digit test in `brand_of` never changes its answer: for
+    /// every brand range's ends and the numbers around them, and every
+    /// two-digit prefix, at every length from 2 to 21.
+    #[test]
+    fn quick_prefix_test_agrees() {
+        let r = get();
+        let mut heads: Vec<String> = (0..100).map(|p| format!("{p:02}")).collect();
+        for spec in &r.brand_specs {
+            for range in &spec.ranges {
+                for end in range.split('-') {
+                    let v: u64 = end.parse().unwrap();
+                    for x in [v.saturating_sub(1), v, v + 1] {
+                        heads.push(format!("{x:0w$}", w = end.len()));
+                    }
+                }
+            }
+        }
+        for head in heads {
+            for len in 2..=21 {
+                let d: Vec<u8> = head.bytes().chain(b"7".repeat(21)).take(len).collect();
+                assert_eq!(
+                    r.brand_of(&d),
+                    r.brand_of_prefix(&d, len),
+                    "{head} at {len}"
+                );
+            }
+        }
     }
 }
