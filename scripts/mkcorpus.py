@@ -1192,16 +1192,15 @@ def write_file(path, data):
         f.write(data)
 
 
-def write_text(path, spec, pools, seed, out_rows, emit=write_file):
+def _text_setup(spec, pools, seed, out_rows):
+    """The planted lines of a text file, drawn first from the file's own PRNG (which then
+    goes on to draw the noise lines in _text_body)."""
     r = FastRandom("%s/file/%s" % (seed, spec.rel))
     g = Noise(r)
     maker = TEXT_CLASSES[spec.cls][0]
     pool = pools[spec.cls]
-    header = HEADERS.get(spec.cls, "")
-    footer = FOOTERS.get(spec.cls, "")
-    if spec.cls == "utf16":
-        return write_utf16(path, spec, pool, pools["avg:utf16"], r, g, out_rows)
-    hb, fb = header.encode(), footer.encode()
+    hb = HEADERS.get(spec.cls, "").encode()
+    fb = FOOTERS.get(spec.cls, "").encode()
     avg = pools["avg:" + spec.cls]
     n = max(len(spec.items) * 4, int((spec.size - len(hb) - len(fb)) / avg), 8)
     idx = sorted(r.sample(range(n), len(spec.items)))
@@ -1210,30 +1209,42 @@ def write_text(path, spec, pools, seed, out_rows, emit=write_file):
         item = item_text(r, form, pan)
         line, s, e = planted_line(maker, g, item, form, pan)
         planted[i] = (line + "\n").encode()
-    hlines = header.count("\n")
+    hlines = HEADERS.get(spec.cls, "").count("\n")
     for i, (form, kind, brand, pan) in zip(idx, spec.items):
         out_rows.append((spec.rel, hlines + i + 1, kind, brand, form))
+    return r, pool, hb, fb, n, idx, planted
+
+
+def _text_body(r, pool, n, idx, planted):
+    """The lines of a text file (without header and footer), CHUNK_LINES lines at a time."""
+    pi = 0
+    for start in range(0, n, CHUNK_LINES):
+        k = min(CHUNK_LINES, n - start)
+        chunk = r.choices(pool, k=k)
+        while pi < len(idx) and idx[pi] < start + k:
+            chunk[idx[pi] - start] = planted[idx[pi]]
+            pi += 1
+        yield b"".join(chunk)
+
+
+def write_text(path, spec, pools, seed, out_rows, emit=write_file):
+    if spec.cls == "utf16":
+        r = FastRandom("%s/file/%s" % (seed, spec.rel))
+        g = Noise(r)
+        return write_utf16(path, spec, pools["utf16"], pools["avg:utf16"], r, g, out_rows)
+    r, pool, hb, fb, n, idx, planted = _text_setup(spec, pools, seed, out_rows)
     if n <= CHUNK_LINES and spec.size < MiB:
-        chunk = r.choices(pool, k=n)
-        for i in idx:
-            chunk[i] = planted[i]
-        emit(path, hb + b"".join(chunk) + fb)
+        emit(path, hb + b"".join(_text_body(r, pool, n, idx, planted)) + fb)
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(hb)
-        pi = 0
-        for start in range(0, n, CHUNK_LINES):
-            k = min(CHUNK_LINES, n - start)
-            chunk = r.choices(pool, k=k)
-            while pi < len(idx) and idx[pi] < start + k:
-                chunk[idx[pi] - start] = planted[idx[pi]]
-                pi += 1
-            f.write(b"".join(chunk))
+        for chunk in _text_body(r, pool, n, idx, planted):
+            f.write(chunk)
         f.write(fb)
 
 
-def write_utf16(path, spec, pool, avg, r, g, out_rows):
+def utf16_bytes(spec, pool, avg, r, g, out_rows):
     # pool lines are UTF-16LE encoded with CRLF
     n = max(len(spec.items) * 4, int(spec.size / avg), 8)
     idx = sorted(r.sample(range(n), len(spec.items)))
@@ -1242,10 +1253,14 @@ def write_utf16(path, spec, pool, avg, r, g, out_rows):
         line, s, e = planted_line(winrep_line, g, item_text(r, form, pan), form, pan)
         lines[i] = (line + "\r\n").encode("utf-16-le")
         out_rows.append((spec.rel, i + 1, kind, brand, form))
+    return b"\xff\xfe" + b"".join(lines)
+
+
+def write_utf16(path, spec, pool, avg, r, g, out_rows):
+    data = utf16_bytes(spec, pool, avg, r, g, out_rows)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
-        f.write(b"\xff\xfe")
-        f.write(b"".join(lines))
+        f.write(data)
 
 
 BIN_CHUNK = 4 * MiB
@@ -1331,7 +1346,7 @@ def db_page(g, cards, tuple_pool):
                 return bytes(page), offs
 
 
-def write_dbpage(path, spec, seed, out_rows):
+def dbpage_bytes(spec, seed, out_rows):
     r = FastRandom("%s/file/%s" % (seed, spec.rel))
     g = Noise(r)
     npages = max(8, spec.size // 8192)
@@ -1355,6 +1370,11 @@ def write_dbpage(path, spec, seed, out_rows):
     for off, (form, kind, brand, pan) in found:
         assert data[off:off + len(pan)] == pan.encode() and data[off - 1] == 0 and data[off + len(pan)] == 0
         out_rows.append((spec.rel, data.count(b"\n", 0, off) + 1, kind, brand, form))
+    return bytes(data)
+
+
+def write_dbpage(path, spec, seed, out_rows):
+    data = dbpage_bytes(spec, seed, out_rows)
     with open(path, "wb") as f:
         f.write(data)
 
