@@ -161,6 +161,7 @@ corpus_matches() {  # exit 0 when CORPUS_DIR holds a complete corpus for SIZE/SE
   [[ ! -e $CORPUS_DIR/.mkcorpus-incomplete ]] || return 1
   python3 - "$SCRIPT_DIR" "$CORPUS_DIR/expected.json" "$SIZE" "$SEED" "$SIZE_SET" "$SEED_SET" "$CONTAINERS" <<'EOF'
 import json, sys
+sys.dont_write_bytecode = True  # no scripts/__pycache__
 sys.path.insert(0, sys.argv[1])
 import mkcorpus
 _, _, path, size, seed, size_set, seed_set, containers = sys.argv
