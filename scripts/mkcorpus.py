@@ -1455,7 +1455,6 @@ def plan_containers(S, seed, zstd):
     """The compressed part of a corpus: [(path on disk, node)], about S bytes once every
     member is decompressed."""
     r = FastRandom("%s/containers/layout" % seed)
-    g = Noise(r)
     tops = []
 
     def leaf(cls, share, minimum=16 << 10):
@@ -1591,15 +1590,6 @@ class _Zstd:
         self.tmp.seek(0)
         shutil.copyfileobj(self.tmp, self.out, 1 << 20)
         self.tmp.close()
-
-
-class _Counter:
-    def __init__(self):
-        self.n = 0
-
-    def write(self, b):
-        self.n += len(b)
-        return len(b)
 
 
 def write_node(node, out, cx, top=False):
