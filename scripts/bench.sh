@@ -2,6 +2,7 @@
 # End-to-end benchmark of pan-scan on a generated corpus (scripts/mkcorpus.py).
 #
 #   scripts/bench.sh [--size 1G] [--threads N] [--corpus DIR] [--bin PATH] [options]
+#   scripts/bench.sh --containers [--size 256M] [...]
 #
 # 1. installs ripgrep and GNU time with apt-get if they are missing;
 # 2. builds pan-scan (cargo build --release) unless --bin is given;
@@ -15,6 +16,14 @@
 #               (exit 1 = card data found = success here; any other non-zero exit fails)
 # 6. prints the timings and checks pan-scan's findings against expected.json/planted.tsv;
 # 7. appends a line to benches/results/bench.csv.
+# With --containers the corpus is mkcorpus.py --containers (compressed logs and archives;
+# default size 256M of decompressed data, in target/bench-corpus-containers-SIZE) and the
+# peer is decompression only, every file to /dev/null with the standard tools, biggest first:
+#      decompress  gzip -dc / bzip2 -dc / xz -dc / zstd -dc for streams, tar -xO[zJj]f for
+#                  tarballs, unzip -p for zips, cat for plain files (xargs -P N -n 1)
+# (a gzip or zip nested in a tarball comes out of tar as it is, not decompressed); the
+# throughput is decompressed + plain bytes per second; results go to
+# benches/results/bench-containers.csv.
 # Exits 0 when pan-scan's findings match the planted data exactly, 1 when they do not,
 # 2 on any other failure.
 set -euo pipefail
@@ -23,16 +32,20 @@ export LC_ALL=C  # '.' as the decimal point in EPOCHREALTIME, awk and printf
 usage() {
   cat <<'EOF'
 usage: scripts/bench.sh [options]
-  --size SIZE      corpus size, K/M/G suffixes (default 1G)
+  --size SIZE      corpus size, K/M/G suffixes (default 1G; 256M with --containers)
+  --containers     benchmark the container corpus (compressed logs and archives) against
+                   decompression to /dev/null
   --threads N      threads for cat, rg and pan-scan (default: nproc)
-  --corpus DIR     corpus directory (default $CORPUS or target/bench-corpus-SIZE); an
+  --corpus DIR     corpus directory (default $CORPUS or target/bench-corpus-SIZE, or
+                   target/bench-corpus-containers-SIZE with --containers); an
                    existing corpus there is reused when its expected.json matches --size
                    and --seed (with neither given, any corpus there is reused)
   --bin PATH       pan-scan binary to benchmark (default: cargo build --release)
   --runs N         timed runs per tool, best wall time wins (default 3)
   --seed N         corpus seed (default 1)
   --out DIR        where pan-scan's JSONL output goes (default target/bench-out)
-  --results FILE   CSV file to append to (default benches/results/bench.csv)
+  --results FILE   CSV file to append to (default benches/results/bench.csv, or
+                   benches/results/bench-containers.csv with --containers)
   -h, --help       this help
 EOF
 }
@@ -42,6 +55,7 @@ say() { echo "bench: $*" >&2; }
 
 SIZE=1G
 SIZE_SET=0
+CONTAINERS=0
 THREADS=""
 CORPUS_DIR="${CORPUS:-}"
 BIN=""
@@ -61,6 +75,7 @@ while (($#)); do
   esac
   case "$opt" in
     -h|--help) usage; exit 0 ;;
+    --containers) CONTAINERS=1 ;;
     --size|--threads|--corpus|--bin|--runs|--seed|--out|--results)
       if ((has_val == 0)); then
         (($# >= 2)) || die "$opt needs a value"
@@ -88,10 +103,16 @@ THREADS=${THREADS:-$(nproc)}
 [[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads must be a positive integer (got '$THREADS')"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer (got '$RUNS')"
 [[ $SEED =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer (got '$SEED')"
+((CONTAINERS && !SIZE_SET)) && SIZE=256M
 [[ $SIZE =~ ^[0-9]+(\.[0-9]+)?[kKmMgGtT]?(i?[bB])?$ ]] || die "bad --size '$SIZE' (use e.g. 20M or 1G)"
-CORPUS_DIR=${CORPUS_DIR:-$REPO/target/bench-corpus-$SIZE}
+if ((CONTAINERS)); then
+  CORPUS_DIR=${CORPUS_DIR:-$REPO/target/bench-corpus-containers-$SIZE}
+  RESULTS=${RESULTS:-$REPO/benches/results/bench-containers.csv}
+else
+  CORPUS_DIR=${CORPUS_DIR:-$REPO/target/bench-corpus-$SIZE}
+  RESULTS=${RESULTS:-$REPO/benches/results/bench.csv}
+fi
 OUT_DIR=${OUT_DIR:-$REPO/target/bench-out}
-RESULTS=${RESULTS:-$REPO/benches/results/bench.csv}
 # The PAN regex for ripgrep: 12-19 digits, optionally separated by single spaces or dashes.
 # ASCII mode ((?-u)): the Unicode \d and \b are 3-4x slower in ripgrep and buy nothing here, so
 # this is the fastest equivalent regex, the fair peer.
@@ -103,6 +124,12 @@ pkgs=()
 command -v rg >/dev/null 2>&1 || pkgs+=(ripgrep)
 gnu_time_ok || pkgs+=(time)
 command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+if ((CONTAINERS)); then
+  command -v bzip2 >/dev/null 2>&1 || pkgs+=(bzip2)
+  command -v xz >/dev/null 2>&1 || pkgs+=(xz-utils)
+  command -v unzip >/dev/null 2>&1 || pkgs+=(unzip)
+  command -v zstd >/dev/null 2>&1 || pkgs+=(zstd)
+fi
 if ((${#pkgs[@]})); then
   say "installing ${pkgs[*]} with apt-get"
   sudo=()
@@ -132,16 +159,17 @@ fi
 corpus_matches() {  # exit 0 when CORPUS_DIR holds a complete corpus for SIZE/SEED
   [[ -f $CORPUS_DIR/expected.json && -f $CORPUS_DIR/planted.tsv ]] || return 1
   [[ ! -e $CORPUS_DIR/.mkcorpus-incomplete ]] || return 1
-  python3 - "$SCRIPT_DIR" "$CORPUS_DIR/expected.json" "$SIZE" "$SEED" "$SIZE_SET" "$SEED_SET" <<'EOF'
+  python3 - "$SCRIPT_DIR" "$CORPUS_DIR/expected.json" "$SIZE" "$SEED" "$SIZE_SET" "$SEED_SET" "$CONTAINERS" <<'EOF'
 import json, sys
+sys.dont_write_bytecode = True  # no scripts/__pycache__
 sys.path.insert(0, sys.argv[1])
 import mkcorpus
-_, _, path, size, seed, size_set, seed_set = sys.argv
+_, _, path, size, seed, size_set, seed_set, containers = sys.argv
 try:
     p = json.load(open(path)).get("params", {})
 except ValueError:
     sys.exit(1)
-if p.get("version") != mkcorpus.GEN_VERSION:
+if p.get("version") != mkcorpus.GEN_VERSION or bool(p.get("containers")) != (containers == "1"):
     sys.exit(1)
 explicit = size_set == "1" or seed_set == "1"  # otherwise any corpus found there is reused
 if explicit and (p.get("size_bytes") != mkcorpus.parse_size(size) or p.get("seed") != int(seed)):
@@ -156,8 +184,10 @@ else
     say "corpus in $CORPUS_DIR is incomplete or for other parameters: regenerating"
     force=(--force)
   fi
-  say "generating a $SIZE corpus (seed $SEED) in $CORPUS_DIR"
-  python3 "$SCRIPT_DIR/mkcorpus.py" "$CORPUS_DIR" --size "$SIZE" --seed "$SEED" "${force[@]}" \
+  gen=()
+  ((CONTAINERS)) && gen=(--containers)
+  say "generating a $SIZE ${gen[*]:+container }corpus (seed $SEED) in $CORPUS_DIR"
+  python3 "$SCRIPT_DIR/mkcorpus.py" "$CORPUS_DIR" --size "$SIZE" --seed "$SEED" "${gen[@]}" "${force[@]}" \
     || die "corpus generation failed"
 fi
 read -r NFILES NBYTES < <(find "$CORPUS_DIR" -type f -printf '%s\n' | awk '{n++; s+=$1} END {printf "%d %d\n", n, s}')
@@ -220,11 +250,32 @@ time_tool() {  # time_tool NAME OK_CODES CMD...  (set RT_STDOUT/RT_STDERR first)
 
 say "timing with $THREADS threads, best of $RUNS"
 RT_STDOUT=/dev/null RT_STDERR=
-# shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
-time_tool cat "0" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
-  || die "cat run failed"
-time_tool rg "0 1" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
-  || die "rg run failed"
+if ((CONTAINERS)); then
+  # Decompression only: each file to /dev/null with the standard tool for it, biggest first
+  # (pan-scan also gives each file on disk to one thread).
+  # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
+  DECOMPRESS='find "$1" -type f -printf "%s\t%p\0" | sort -z -rn | cut -z -f2- | xargs -0 -P "$2" -n 1 sh -c '"'"'
+    case "$1" in
+      */planted.tsv|*/expected.json) ;;
+      *.tar.gz|*.tgz) tar -xOzf "$1" ;;
+      *.tar.xz|*.txz) tar -xOJf "$1" ;;
+      *.tar.bz2|*.tbz2) tar -xOjf "$1" ;;
+      *.tar.zst|*.tzst) tar --zstd -xOf "$1" ;;
+      *.gz) gzip -dc "$1" ;;
+      *.bz2) bzip2 -dc "$1" ;;
+      *.xz) xz -dc "$1" ;;
+      *.zst) zstd -qdc "$1" ;;
+      *.zip) unzip -p "$1" ;;
+      *) cat "$1" ;;
+    esac'"'"' sh > /dev/null'
+  time_tool decompress "0" sh -c "$DECOMPRESS" sh "$CORPUS_DIR" "$THREADS" || die "decompression run failed"
+else
+  # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
+  time_tool cat "0" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
+    || die "cat run failed"
+  time_tool rg "0 1" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
+    || die "rg run failed"
+fi
 RT_STDOUT=$OUT_JSONL RT_STDERR=$ERR_LOG
 if ! time_tool pan-scan "0 1" "$BIN" -j "$THREADS" --format jsonl --no-progress "$CORPUS_DIR"; then
   say "pan-scan failed; last lines of $ERR_LOG:"
@@ -235,8 +286,9 @@ fi
 # ---- 6./7. report, correctness, CSV --------------------------------------------------
 export BENCH_CORPUS=$CORPUS_DIR BENCH_OUT=$OUT_JSONL BENCH_RESULTS=$RESULTS BENCH_SIZE=$SIZE \
   BENCH_THREADS=$THREADS BENCH_RUNS=$RUNS BENCH_BYTES=$NBYTES BENCH_FILES=$NFILES BENCH_BIN=$BIN \
-  CAT_S=${BEST_WALL[cat]} CAT_RSS=${PEAK_RSS[cat]} RG_S=${BEST_WALL[rg]} RG_RSS=${PEAK_RSS[rg]} \
-  PS_S=${BEST_WALL[pan-scan]} PS_RSS=${PEAK_RSS[pan-scan]}
+  BENCH_CONTAINERS=$CONTAINERS PS_S=${BEST_WALL[pan-scan]} PS_RSS=${PEAK_RSS[pan-scan]} \
+  CAT_S=${BEST_WALL[cat]:-} CAT_RSS=${PEAK_RSS[cat]:-} RG_S=${BEST_WALL[rg]:-} RG_RSS=${PEAK_RSS[rg]:-} \
+  DEC_S=${BEST_WALL[decompress]:-} DEC_RSS=${PEAK_RSS[decompress]:-}
 set +e
 python3 - <<'EOF'
 import collections, csv, datetime, json, os, socket, sys
@@ -244,19 +296,8 @@ import collections, csv, datetime, json, os, socket, sys
 env = os.environ
 corpus = env["BENCH_CORPUS"].rstrip("/")
 nbytes = int(env["BENCH_BYTES"])
-tools = [("cat", float(env["CAT_S"]), int(env["CAT_RSS"])),
-         ("rg", float(env["RG_S"]), int(env["RG_RSS"])),
-         ("pan-scan", float(env["PS_S"]), int(env["PS_RSS"]))]
-print()
-print("pan-scan benchmark: %s" % corpus)
-print("  %d files, %.2f GB (%.2f GiB), %s threads, best of %s runs, binary %s" % (
-    int(env["BENCH_FILES"]), nbytes / 1e9, nbytes / 2**30, env["BENCH_THREADS"], env["BENCH_RUNS"], env["BENCH_BIN"]))
-print()
-print("  %-10s %10s %8s %14s" % ("tool", "wall_s", "GB/s", "peak_RSS_MiB"))
-for name, s, rss in tools:
-    gbs = nbytes / 1e9 / s if s > 0 else float("inf")
-    print("  %-10s %10.3f %8.2f %14.1f" % (name, s, gbs, rss / 1024))
-cat_s, rg_s, ps_s = (t[1] for t in tools)
+containers = env["BENCH_CONTAINERS"] == "1"
+expected = json.load(open(os.path.join(corpus, "expected.json")))
 
 
 def ratio(a, b):
@@ -264,13 +305,46 @@ def ratio(a, b):
 
 
 print()
-print("  pan-scan vs cat: %.2fx the read-limit time (%.0f%% of read-limit throughput)" % (
-    ratio(ps_s, cat_s), 100 * ratio(cat_s, ps_s)))
-print("  pan-scan vs rg : %.2fx rg's time (%s)" % (
-    ratio(ps_s, rg_s), "%.2fx faster" % ratio(rg_s, ps_s) if ps_s <= rg_s else "%.2fx slower" % ratio(ps_s, rg_s)))
+print("pan-scan benchmark: %s" % corpus)
+if not containers:
+    tools = [("cat", float(env["CAT_S"]), int(env["CAT_RSS"])),
+             ("rg", float(env["RG_S"]), int(env["RG_RSS"])),
+             ("pan-scan", float(env["PS_S"]), int(env["PS_RSS"]))]
+    print("  %d files, %.2f GB (%.2f GiB), %s threads, best of %s runs, binary %s" % (
+        int(env["BENCH_FILES"]), nbytes / 1e9, nbytes / 2**30, env["BENCH_THREADS"], env["BENCH_RUNS"], env["BENCH_BIN"]))
+    print()
+    print("  %-10s %10s %8s %14s" % ("tool", "wall_s", "GB/s", "peak_RSS_MiB"))
+    for name, s, rss in tools:
+        gbs = nbytes / 1e9 / s if s > 0 else float("inf")
+        print("  %-10s %10.3f %8.2f %14.1f" % (name, s, gbs, rss / 1024))
+    cat_s, rg_s, ps_s = (t[1] for t in tools)
+    print()
+    print("  pan-scan vs cat: %.2fx the read-limit time (%.0f%% of read-limit throughput)" % (
+        ratio(ps_s, cat_s), 100 * ratio(cat_s, ps_s)))
+    print("  pan-scan vs rg : %.2fx rg's time (%s)" % (
+        ratio(ps_s, rg_s), "%.2fx faster" % ratio(rg_s, ps_s) if ps_s <= rg_s else "%.2fx slower" % ratio(ps_s, rg_s)))
+else:
+    # throughput in bytes of content: decompressed members plus the plain files
+    content = expected["scanned_bytes"]
+    tools = [("decompress", float(env["DEC_S"]), int(env["DEC_RSS"])),
+             ("pan-scan", float(env["PS_S"]), int(env["PS_RSS"]))]
+    print("  %d files on disk, %.1f MB (%d compressed files, %.1f MB; %d plain, %.1f MB)" % (
+        int(env["BENCH_FILES"]), nbytes / 1e6, expected["compressed_files"], expected["compressed_bytes"] / 1e6,
+        expected["plain_files"], expected["plain_bytes"] / 1e6))
+    print("  holding %d members, %.1f MB decompressed; %.1f MB of content in all (%s)" % (
+        expected["members"], expected["decompressed_bytes"] / 1e6, content / 1e6,
+        ", ".join("%s %d" % kv for kv in expected["by_format"].items())))
+    print("  %s threads, best of %s runs, binary %s" % (env["BENCH_THREADS"], env["BENCH_RUNS"], env["BENCH_BIN"]))
+    print()
+    print("  %-10s %10s %16s %14s %14s" % ("tool", "wall_s", "content_MB/s", "on-disk_MB/s", "peak_RSS_MiB"))
+    for name, s, rss in tools:
+        print("  %-10s %10.3f %16.1f %14.1f %14.1f" % (name, s, ratio(content / 1e6, s), ratio(nbytes / 1e6, s), rss / 1024))
+    dec_s, ps_s = tools[0][1], tools[1][1]
+    print()
+    print("  pan-scan vs decompression only: %.2fx the time (%.0f%% of decompression-only throughput)" % (
+        ratio(ps_s, dec_s), 100 * ratio(dec_s, ps_s)))
 
 # ---- correctness ----
-expected = json.load(open(os.path.join(corpus, "expected.json")))
 planted = collections.Counter()
 rels = set()
 for row in open(os.path.join(corpus, "planted.tsv"), encoding="utf-8"):
@@ -379,13 +453,22 @@ print("RESULT: %s" % ("PASS: pan-scan found exactly the planted card data" if ok
 res = env["BENCH_RESULTS"]
 os.makedirs(os.path.dirname(res) or ".", exist_ok=True)
 new = not os.path.exists(res) or os.path.getsize(res) == 0
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+size = expected.get("params", {}).get("size", env["BENCH_SIZE"])
 with open(res, "a", newline="") as f:
     w = csv.writer(f)
-    if new:
-        w.writerow(["date", "host", "size", "threads", "cat_s", "rg_s", "panscan_s", "panscan_rss_mib", "found", "expected"])
-    w.writerow([datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), socket.gethostname(),
-                expected.get("params", {}).get("size", env["BENCH_SIZE"]), env["BENCH_THREADS"], "%.3f" % cat_s, "%.3f" % rg_s, "%.3f" % ps_s,
-                "%.1f" % (tools[2][2] / 1024), len(findings), expected["findings"]])
+    if not containers:
+        if new:
+            w.writerow(["date", "host", "size", "threads", "cat_s", "rg_s", "panscan_s", "panscan_rss_mib", "found", "expected"])
+        w.writerow([now, socket.gethostname(), size, env["BENCH_THREADS"], "%.3f" % cat_s, "%.3f" % rg_s, "%.3f" % ps_s,
+                    "%.1f" % (tools[2][2] / 1024), len(findings), expected["findings"]])
+    else:
+        if new:
+            w.writerow(["date", "host", "size", "threads", "compressed_bytes", "content_bytes", "decompress_s",
+                        "panscan_s", "panscan_content_mb_s", "panscan_rss_mib", "found", "expected"])
+        w.writerow([now, socket.gethostname(), size, env["BENCH_THREADS"], expected["compressed_bytes"],
+                    expected["scanned_bytes"], "%.3f" % dec_s, "%.3f" % ps_s, "%.1f" % ratio(expected["scanned_bytes"] / 1e6, ps_s),
+                    "%.1f" % (tools[1][2] / 1024), len(findings), expected["findings"]])
 print("appended to %s" % res)
 sys.exit(0 if ok else 1)
 EOF

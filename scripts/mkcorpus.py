@@ -2,6 +2,7 @@
 """Deterministic end-to-end benchmark corpus for pan-scan (standard library only).
 
     python3 scripts/mkcorpus.py OUTDIR --size 1G [--seed 1] [--check] [--force]
+    python3 scripts/mkcorpus.py OUTDIR --containers --size 256M [--no-zstd] [...]
     python3 scripts/mkcorpus.py OUTDIR --check-only
 
 Writes a mixed tree of about --size bytes (K/M/G suffixes, powers of 1024) into OUTDIR:
@@ -29,6 +30,30 @@ OUTDIR/expected.json holds {"findings", "by_kind", "files", "bytes", ...}; files
 count the data files only (not planted.tsv and expected.json, which are written into
 OUTDIR too and contain no card data).
 
+--containers writes the container corpus instead (into its own OUTDIR): compressed logs and
+archives that hold about --size bytes once decompressed.  Rotated logs as logrotate leaves
+them (var/log/app/app.log, app.log.1, app.log.2.gz ... app.log.9.gz; nginx likewise),
+multi-member gzip POS logs, .bz2 and .xz logs and an .xz SQL dump, .zst logs (made with the
+zstd tool, only when it is installed and --no-zstd is not given; params.zstd says which),
+tar.gz site backups holding logs, SQL, CSV, config, a still-gzipped rotated log and a zip,
+a .tgz of home directories (many small files), a pg_basebackup-style tar.gz of heap pages,
+and deflate zips of CSV, JSON lines, JSON and a UTF-16LE report.  The contents come from
+the same line generators and planting as the main corpus.  Everything is deterministic
+(gzip mtime 0, tar members sorted with fixed owner and mtime, fixed zip dates); the .zst
+bytes depend on the zstd version, their content does not.  In planted.tsv a member's path
+is written the way pan-scan writes it: containers joined by '!', a compressed stream X.gz
+holding X (.gz .bz2 .xz .zst dropped, .tgz holding .tar), archive members by name:
+
+    var/log/app/app.log.2.gz!app.log.2
+    backups/site-2024.tar.gz!site-2024.tar!site/logs/app.log.1.gz!app.log.1
+    exports/2024-q3.zip!data/orders.csv
+
+and line is the line within the decompressed member.  expected.json adds compressed_files,
+compressed_bytes (their size on disk), decompressed_bytes and members (the leaves inside
+them), plain_files and plain_bytes (app.log, app.log.1, access.log.1), scanned_bytes
+(decompressed + plain) and by_format.  --check decompresses every member (Python's gzip,
+bz2, lzma, tarfile, zipfile; zstd -dc) and checks each on its own.
+
 The noise is built so that a careful scanner finds nothing but the planted items: no digit
 run, and no chain of digit groups joined by single ' ', TAB, '-', '+' or '.' (full-width digits
 and separators normalised to ASCII), that totals 12-19 digits passes Luhn; no '*', 'x',
@@ -38,16 +63,25 @@ files. Every pool line is checked when it is made; --check re-reads the whole co
 verifies all of it (about 2 minutes for 1G on 2 cores, so use it on small sizes).
 """
 import argparse
+import bz2
 import collections
 import concurrent.futures
+import gzip
+import io
+import itertools
 import json
+import lzma
 import os
 import random
 import re
 import shutil
 import struct
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+import zipfile
 
 GEN_VERSION = 1
 META_FILES = ("planted.tsv", "expected.json")
@@ -1139,12 +1173,17 @@ def plan_layout(S, seed):
     return specs
 
 
-def allocate(specs, S, seed):
-    r = FastRandom("%s/plant" % seed)
+PINNED = (".env", ".cache/shop-cli/sessions/last-support-chat.md")
+
+
+def allocate(specs, S, seed, salt="plant", pinned=PINNED, forms=FORMS):
+    """Chooses the planted items and the file of each.  The first contiguous PANs go to the
+    files named in pinned (one each)."""
+    r = FastRandom("%s/%s" % (seed, salt))
     n_total = max(50, round(S / (2 * MiB)))
-    wsum = sum(w for _, _, w in FORMS)
-    counts = {f: max(2, int(n_total * w / wsum)) for f, _, w in FORMS}
-    order = sorted(FORMS, key=lambda x: -x[2])
+    wsum = sum(w for _, _, w in forms)
+    counts = {f: max(2, int(n_total * w / wsum)) for f, _, w in forms}
+    order = sorted(forms, key=lambda x: -x[2])
     i = 0
     while sum(counts.values()) < n_total:
         counts[order[i % len(order)][0]] += 1
@@ -1152,14 +1191,12 @@ def allocate(specs, S, seed):
     used = set()
     cap = {}
     by_rel = {s.rel: s for s in specs}
-    for form, kind, _ in FORMS:
+    for form, kind, _ in forms:
         elig = [s for s in specs if form in s.accepts()]
         weights = [s.size for s in elig]
         for k in range(counts[form]):
-            if form == "contiguous" and k == 0:
-                spec = by_rel[".env"]
-            elif form == "contiguous" and k == 1:
-                spec = by_rel[".cache/shop-cli/sessions/last-support-chat.md"]
+            if form == "contiguous" and k < len(pinned):
+                spec = by_rel[pinned[k]]
             else:
                 for _ in range(100):
                     spec = r.choices(elig, weights)[0]
@@ -1192,16 +1229,15 @@ def write_file(path, data):
         f.write(data)
 
 
-def write_text(path, spec, pools, seed, out_rows, emit=write_file):
+def _text_setup(spec, pools, seed, out_rows):
+    """The planted lines of a text file, drawn first from the file's own PRNG (which then
+    goes on to draw the noise lines in _text_body)."""
     r = FastRandom("%s/file/%s" % (seed, spec.rel))
     g = Noise(r)
     maker = TEXT_CLASSES[spec.cls][0]
     pool = pools[spec.cls]
-    header = HEADERS.get(spec.cls, "")
-    footer = FOOTERS.get(spec.cls, "")
-    if spec.cls == "utf16":
-        return write_utf16(path, spec, pool, pools["avg:utf16"], r, g, out_rows)
-    hb, fb = header.encode(), footer.encode()
+    hb = HEADERS.get(spec.cls, "").encode()
+    fb = FOOTERS.get(spec.cls, "").encode()
     avg = pools["avg:" + spec.cls]
     n = max(len(spec.items) * 4, int((spec.size - len(hb) - len(fb)) / avg), 8)
     idx = sorted(r.sample(range(n), len(spec.items)))
@@ -1210,30 +1246,42 @@ def write_text(path, spec, pools, seed, out_rows, emit=write_file):
         item = item_text(r, form, pan)
         line, s, e = planted_line(maker, g, item, form, pan)
         planted[i] = (line + "\n").encode()
-    hlines = header.count("\n")
+    hlines = HEADERS.get(spec.cls, "").count("\n")
     for i, (form, kind, brand, pan) in zip(idx, spec.items):
         out_rows.append((spec.rel, hlines + i + 1, kind, brand, form))
+    return r, pool, hb, fb, n, idx, planted
+
+
+def _text_body(r, pool, n, idx, planted):
+    """The lines of a text file (without header and footer), CHUNK_LINES lines at a time."""
+    pi = 0
+    for start in range(0, n, CHUNK_LINES):
+        k = min(CHUNK_LINES, n - start)
+        chunk = r.choices(pool, k=k)
+        while pi < len(idx) and idx[pi] < start + k:
+            chunk[idx[pi] - start] = planted[idx[pi]]
+            pi += 1
+        yield b"".join(chunk)
+
+
+def write_text(path, spec, pools, seed, out_rows, emit=write_file):
+    if spec.cls == "utf16":
+        r = FastRandom("%s/file/%s" % (seed, spec.rel))
+        g = Noise(r)
+        return write_utf16(path, spec, pools["utf16"], pools["avg:utf16"], r, g, out_rows)
+    r, pool, hb, fb, n, idx, planted = _text_setup(spec, pools, seed, out_rows)
     if n <= CHUNK_LINES and spec.size < MiB:
-        chunk = r.choices(pool, k=n)
-        for i in idx:
-            chunk[i] = planted[i]
-        emit(path, hb + b"".join(chunk) + fb)
+        emit(path, hb + b"".join(_text_body(r, pool, n, idx, planted)) + fb)
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(hb)
-        pi = 0
-        for start in range(0, n, CHUNK_LINES):
-            k = min(CHUNK_LINES, n - start)
-            chunk = r.choices(pool, k=k)
-            while pi < len(idx) and idx[pi] < start + k:
-                chunk[idx[pi] - start] = planted[idx[pi]]
-                pi += 1
-            f.write(b"".join(chunk))
+        for chunk in _text_body(r, pool, n, idx, planted):
+            f.write(chunk)
         f.write(fb)
 
 
-def write_utf16(path, spec, pool, avg, r, g, out_rows):
+def utf16_bytes(spec, pool, avg, r, g, out_rows):
     # pool lines are UTF-16LE encoded with CRLF
     n = max(len(spec.items) * 4, int(spec.size / avg), 8)
     idx = sorted(r.sample(range(n), len(spec.items)))
@@ -1242,10 +1290,14 @@ def write_utf16(path, spec, pool, avg, r, g, out_rows):
         line, s, e = planted_line(winrep_line, g, item_text(r, form, pan), form, pan)
         lines[i] = (line + "\r\n").encode("utf-16-le")
         out_rows.append((spec.rel, i + 1, kind, brand, form))
+    return b"\xff\xfe" + b"".join(lines)
+
+
+def write_utf16(path, spec, pool, avg, r, g, out_rows):
+    data = utf16_bytes(spec, pool, avg, r, g, out_rows)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
-        f.write(b"\xff\xfe")
-        f.write(b"".join(lines))
+        f.write(data)
 
 
 BIN_CHUNK = 4 * MiB
@@ -1331,7 +1383,7 @@ def db_page(g, cards, tuple_pool):
                 return bytes(page), offs
 
 
-def write_dbpage(path, spec, seed, out_rows):
+def dbpage_bytes(spec, seed, out_rows):
     r = FastRandom("%s/file/%s" % (seed, spec.rel))
     g = Noise(r)
     npages = max(8, spec.size // 8192)
@@ -1355,8 +1407,325 @@ def write_dbpage(path, spec, seed, out_rows):
     for off, (form, kind, brand, pan) in found:
         assert data[off:off + len(pan)] == pan.encode() and data[off - 1] == 0 and data[off + len(pan)] == 0
         out_rows.append((spec.rel, data.count(b"\n", 0, off) + 1, kind, brand, form))
+    return bytes(data)
+
+
+def write_dbpage(path, spec, seed, out_rows):
+    data = dbpage_bytes(spec, seed, out_rows)
     with open(path, "wb") as f:
         f.write(data)
+
+
+# --------------------------------------------------------------------------------------
+# Containers (--containers)
+# --------------------------------------------------------------------------------------
+
+# A member's path as pan-scan writes it: the container's path, '!', the member's name.  A
+# compressed stream X.gz holds X (the suffix dropped; .tgz holds .tar), archive members go
+# by their names in the archive.
+STREAM_SUFFIXES = ((".tgz", ".tar"), (".tbz2", ".tar"), (".txz", ".tar"), (".tzst", ".tar"),
+                   (".gz", ""), (".bz2", ""), (".xz", ""), (".zst", ""))
+STREAMS = ("gz", "gzmulti", "bz2", "xz", "zst")
+ZIP_DATE = (2024, 10, 1, 2, 30, 0)
+
+
+def inner_name(path):
+    base = re.split(r"[/!]", path)[-1]
+    for suf, repl in STREAM_SUFFIXES:
+        if base.lower().endswith(suf) and len(base) > len(suf):
+            return base[:-len(suf)] + repl
+    return base
+
+
+class Box:
+    """A container node: a compressed stream (fmt in STREAMS, one child) or an archive (tar,
+    zip; children as (member name, node)).  A node is a Box, a Spec (generated content) or
+    bytes (a fixed small member)."""
+    __slots__ = ("fmt", "children", "mtime", "path")
+
+    def __init__(self, fmt, children, mtime=0):
+        self.fmt, self.children, self.mtime, self.path = fmt, children, mtime, None
+
+
+def zstd_available():
+    return shutil.which("zstd") is not None
+
+
+def plan_containers(S, seed, zstd):
+    """The compressed part of a corpus: [(path on disk, node)], about S bytes once every
+    member is decompressed."""
+    r = FastRandom("%s/containers/layout" % seed)
+    tops = []
+
+    def leaf(cls, share, minimum=16 << 10):
+        return Spec(None, cls, max(minimum, share * S * r.uniform(0.75, 1.25)))
+
+    # logrotate with compress + delaycompress: app.log, app.log.1, app.log.2.gz, ...
+    tops.append(("var/log/app/app.log", leaf("applog", 0.02)))
+    tops.append(("var/log/app/app.log.1", leaf("applog", 0.03)))
+    for i in range(2, 10):
+        tops.append(("var/log/app/app.log.%d.gz" % i, Box("gz", [leaf("applog", 0.27 / 8)])))
+    tops.append(("var/log/nginx/access.log.1", leaf("nginx", 0.01)))
+    for i in range(2, 6):
+        tops.append(("var/log/nginx/access.log.%d.gz" % i, Box("gz", [leaf("nginx", 0.07 / 4)])))
+    # multi-member gzip: a log compressed piece by piece (gzip >> file, cat a.gz b.gz)
+    tops.append(("var/log/pos/terminal-01.log.gz", Box("gzmulti", [leaf("poslog", 0.04)])))
+    tops.append(("var/log/pos/terminal-02.log.gz", Box("gzmulti", [leaf("poslog", 0.02)])))
+    for i in range(1, 4):
+        tops.append(("var/log/payments/payments-2024-%02d.log.bz2" % i, Box("bz2", [leaf("applog", 0.05 / 3)])))
+    for i in range(1, 3):
+        tops.append(("var/log/api/gateway-capture-2024-%02d.jsonl.xz" % i, Box("xz", [leaf("jsonl", 0.03 / 2)])))
+    tops.append(("backups/db/shop-2024-06-01.sql.xz", Box("xz", [leaf("sql", 0.03)])))
+    if zstd:
+        for i in range(10, 13):
+            tops.append(("var/log/app/archive/app-2023-%02d.log.zst" % i, Box("zst", [leaf("applog", 0.04 / 3)])))
+    # site backups (tar czf): logs, a database dump, CSV exports, config; a rotated log
+    # stays compressed inside, and the 2024 one holds a zip export
+    for year in (2023, 2024):
+        m = [("site/.env", Spec(None, "env", 1024)),
+             ("site/config/app.yaml", leaf("yaml", 0, 8 << 10)),
+             ("site/config/settings.json", leaf("json", 0, 16 << 10)),
+             ("site/db/shop.sql", leaf("sql", 0.035)),
+             ("site/exports/customers.csv", leaf("csvcrm", 0.01)),
+             ("site/logs/access.log", leaf("nginx", 0.015)),
+             ("site/logs/app.log", leaf("applog", 0.025)),
+             ("site/logs/app.log.1.gz", Box("gz", [leaf("applog", 0.01)])),
+             ("site/logs/frontend-ja.log", leaf("jplog", 0.005))]
+        for q in range(1, 5):
+            m.append(("site/exports/settlement-%d-q%d.csv" % (year, q), leaf("csvpay", 0.02 / 4)))
+        if year == 2024:
+            m.append(("site/exports/q4-2024.zip", Box("zip", [("data/orders.csv", leaf("csvpay", 0.004)),
+                                                               ("data/events.jsonl", leaf("jsonl", 0.004))])))
+        mtime = 1704067200 if year == 2023 else 1735689600  # Jan 1 of the next year
+        tops.append(("backups/site-%d.tar.gz" % year, Box("gz", [Box("tar", m, mtime)])))
+    # home directories as a .tgz: many small files
+    users = sorted({r.choice(FIRST) for _ in range(5)})
+    dirs = []
+    for u in users:
+        dirs.append(("home/%s/notes" % u, ("prose",)))
+        dirs.append(("home/%s/.config/%s" % (u, r.choice(SERVICES)), ("yaml", "json")))
+        proj = "%s-%s" % (r.choice(SERVICES), r.choice(("api", "worker", "tools")))
+        dirs.append(("home/%s/projects/%s/src" % (u, proj), ("code",)))
+        dirs.append(("home/%s/projects/%s/docs" % (u, proj), ("prose", "json")))
+        dirs.append(("home/%s/.cache/%s" % (u, r.choice(SERVICES)), ("applog", "json")))
+    ext = {"code": ".py", "yaml": ".yaml", "json": ".json", "prose": ".md", "applog": ".log"}
+    small, left, i = [], 0.03 * S, 0
+    while left > 0 or i < 20:
+        d, kinds = r.choice(dirs)
+        cls = r.choice(kinds)
+        size = r.randint(1024, 16 * 1024)
+        small.append(("%s/%s_%05d%s" % (d, r.choice(WORDS), i, ext[cls]), Spec(None, cls, size)))
+        left -= size
+        i += 1
+    tops.append(("backups/home-2024.tgz", Box("gz", [Box("tar", small, 1717200000)])))
+    # pg_basebackup -Ft -z: heap pages in a tar.gz
+    pg = [("PG_VERSION", b"15\n"), ("backup_label", b"LABEL: nightly\nSTART TIMELINE: 1\n")]
+    for _ in range(2):
+        pg.append(("base/16384/%d" % r.randint(16400, 99999), leaf("dbpage", 0.01, 64 << 10)))
+    tops.append(("backups/pg/base-2024-06-01.tar.gz", Box("gz", [Box("tar", pg, 1717200000)])))
+    # zip exports (deflate): CSV, JSON lines, JSON, a UTF-16 Windows report
+    for q in range(1, 5):
+        tops.append(("exports/2024-q%d.zip" % q, Box("zip", [
+            ("data/orders.csv", leaf("csvpay", 0.012)),
+            ("data/customers.csv", leaf("csvcrm", 0.004)),
+            ("data/events.jsonl", leaf("jsonl", 0.006)),
+            ("data/summary.json", leaf("json", 0, 16 << 10)),
+            ("reports/PaymentReport.txt", leaf("utf16", 0.002))])))
+    for rel, node in tops:
+        _assign(node, rel)
+    return tops
+
+
+def _assign(node, path):
+    if isinstance(node, Spec):
+        node.rel = path
+    elif isinstance(node, Box):
+        node.path = path
+        if node.fmt in STREAMS:
+            _assign(node.children[0], path + "!" + inner_name(path))
+        else:
+            node.children.sort(key=lambda x: x[0])
+            for name, child in node.children:
+                _assign(child, path + "!" + name)
+
+
+def container_leaves(node, out):
+    if isinstance(node, Spec):
+        out.append(node)
+    elif isinstance(node, Box):
+        for c in node.children:
+            container_leaves(c if node.fmt in STREAMS else c[1], out)
+    return out
+
+
+class _Comp:
+    """A writable file object that compresses into another one."""
+
+    def __init__(self, out, comp):
+        self.out, self.comp = out, comp
+
+    def write(self, b):
+        self.out.write(self.comp.compress(b))
+        return len(b)
+
+    def close(self):
+        self.out.write(self.comp.flush())
+
+
+class _Zstd:
+    """Compresses with the zstd command line tool (no zstd in Python's standard library)."""
+
+    def __init__(self, out):
+        self.out, self.tmp = out, tempfile.TemporaryFile()
+        self.p = subprocess.Popen(["zstd", "-q", "-3", "-c"], stdin=subprocess.PIPE, stdout=self.tmp)
+
+    def write(self, b):
+        self.p.stdin.write(b)
+        return len(b)
+
+    def close(self):
+        self.p.stdin.close()
+        if self.p.wait() != 0:
+            raise RuntimeError("zstd failed")
+        self.tmp.seek(0)
+        shutil.copyfileobj(self.tmp, self.out, 1 << 20)
+        self.tmp.close()
+
+
+def write_node(node, out, cx, top=False):
+    """Writes the bytes of node to the file object out.  cx: pools, seed, rows, stats."""
+    pools, seed, rows, st = cx
+    if isinstance(node, bytes):
+        out.write(node)
+        st["member_bytes"] += len(node)
+        st["members"] += 1
+    elif isinstance(node, Spec):
+        n = 0
+        if node.cls == "dbpage":
+            chunks = [dbpage_bytes(node, seed, rows)]
+        elif node.cls == "utf16":
+            r = FastRandom("%s/file/%s" % (seed, node.rel))
+            chunks = [utf16_bytes(node, pools["utf16"], pools["avg:utf16"], r, Noise(r), rows)]
+        else:
+            r, pool, hb, fb, nl, idx, planted = _text_setup(node, pools, seed, rows)
+            chunks = itertools.chain((hb,), _text_body(r, pool, nl, idx, planted), (fb,))
+        for c in chunks:
+            out.write(c)
+            n += len(c)
+        st["plain_bytes" if top else "member_bytes"] += n
+        st["plain_files" if top else "members"] += 1
+    elif node.fmt == "gz":
+        child = node.children[0]
+        # gzip(1) on a file stores its name; tar -z pipes through gzip and stores none
+        name = inner_name(node.path) if isinstance(child, Spec) else ""
+        with gzip.GzipFile(filename=name, mode="wb", fileobj=out, compresslevel=6, mtime=0) as z:
+            write_node(child, z, cx)
+    elif node.fmt == "gzmulti":
+        buf = io.BytesIO()
+        write_node(node.children[0], buf, cx)
+        data = buf.getvalue()
+        parts = 4 if len(data) > 4 * MiB else 3
+        start = 0
+        for k in range(1, parts + 1):
+            end = len(data) if k == parts else data.index(b"\n", len(data) * k // parts) + 1
+            out.write(gzip.compress(data[start:end], compresslevel=6, mtime=0))
+            start = end
+    elif node.fmt in ("bz2", "xz"):
+        comp = bz2.BZ2Compressor(9) if node.fmt == "bz2" else \
+            lzma.LZMACompressor(format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=6)
+        w = _Comp(out, comp)
+        write_node(node.children[0], w, cx)
+        w.close()
+    elif node.fmt == "zst":
+        w = _Zstd(out)
+        write_node(node.children[0], w, cx)
+        w.close()
+    elif node.fmt == "tar":
+        tf = tarfile.open(fileobj=out, mode="w|", format=tarfile.GNU_FORMAT)
+        names = [n for n, _ in node.children]
+        dirs = sorted({"/".join(n.split("/")[:k]) for n in names for k in range(1, n.count("/") + 1)})
+        entries = sorted([(d, None) for d in dirs] + list(node.children), key=lambda x: x[0])
+        for name, child in entries:
+            ti = tarfile.TarInfo(name)
+            ti.mtime, ti.uid, ti.gid, ti.uname, ti.gname = node.mtime, 0, 0, "root", "root"
+            if child is None:
+                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+                tf.addfile(ti)
+                continue
+            buf = io.BytesIO()
+            write_node(child, buf, cx)
+            ti.size, ti.mode = buf.tell(), 0o644
+            buf.seek(0)
+            tf.addfile(ti, buf)
+        tf.close()
+    elif node.fmt == "zip":
+        with zipfile.ZipFile(out, "w") as zf:
+            for name, child in node.children:
+                buf = io.BytesIO()
+                write_node(child, buf, cx)
+                zi = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                zi.external_attr = 0o644 << 16
+                zf.writestr(zi, buf.getvalue(), compresslevel=6)
+    else:
+        raise ValueError(node.fmt)
+
+
+def generate_containers(outdir, size, seed, size_arg, log, zstd=None):
+    t0 = time.time()
+    zstd = zstd_available() if zstd is None else zstd
+    tops = plan_containers(size, seed, zstd)
+    leaves = []
+    for _, node in tops:
+        container_leaves(node, leaves)
+    # the same forms as the main corpus; binary and UTF-16 forms only where their files are
+    counts = allocate(leaves, size, seed, salt="containers/plant", pinned=())
+    pools = build_pools(size, seed)
+    log("mkcorpus: %d container files and %d plain files planned (%d leaves), %d items to plant, pools ready in %.1f s"
+        % (sum(isinstance(n, Box) for _, n in tops), sum(isinstance(n, Spec) for _, n in tops), len(leaves),
+           sum(counts.values()), time.time() - t0))
+    open(os.path.join(outdir, INCOMPLETE), "w").close()
+    rows = []
+    st = collections.Counter(plain_bytes=0, plain_files=0, member_bytes=0, members=0)
+    by_format = collections.Counter()
+    compressed = 0
+    for k, (rel, node) in enumerate(tops):
+        path = os.path.join(outdir, *rel.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            write_node(node, f, (pools, seed, rows, st), top=True)
+        if isinstance(node, Box):
+            compressed += os.path.getsize(path)
+            fmt = node.fmt if node.fmt != "gzmulti" else "gz"
+            inner = node.children[0] if node.fmt in STREAMS else None
+            by_format[fmt + ("+" + inner.fmt if isinstance(inner, Box) else "")] += 1
+        log("mkcorpus: %3d/%d %s (%.0f s)" % (k + 1, len(tops), rel, time.time() - t0))
+    rows.sort(key=lambda x: (x[0], x[1]))
+    with open(os.path.join(outdir, "planted.tsv"), "w", encoding="utf-8", newline="\n") as f:
+        for row in rows:
+            f.write("%s\t%d\t%s\t%s\t%s\n" % row)
+    nbytes = sum(os.path.getsize(os.path.join(outdir, *rel.split("/"))) for rel, _ in tops)
+    expected = summarize(rows)
+    expected.update({
+        "files": len(tops), "bytes": nbytes,
+        "compressed_files": len(tops) - st["plain_files"], "compressed_bytes": compressed,
+        "decompressed_bytes": st["member_bytes"], "members": st["members"],
+        "plain_files": st["plain_files"], "plain_bytes": st["plain_bytes"],
+        "scanned_bytes": st["member_bytes"] + st["plain_bytes"],
+        "by_format": dict(sorted(by_format.items())),
+    })
+    expected["params"] = {"size": size_arg, "size_bytes": size, "seed": seed, "version": GEN_VERSION,
+                          "containers": True, "zstd": zstd}
+    with open(os.path.join(outdir, "expected.json"), "w", encoding="utf-8") as f:
+        json.dump(expected, f, indent=2)
+        f.write("\n")
+    os.unlink(os.path.join(outdir, INCOMPLETE))
+    dt = time.time() - t0
+    log("mkcorpus: wrote %d files (%.1f MiB compressed, %.1f MiB plain) holding %d members (%.1f MiB decompressed), "
+        "%d planted (%s) in %.1f s" % (
+            len(tops), compressed / MiB, st["plain_bytes"] / MiB, st["members"], st["member_bytes"] / MiB,
+            len(rows), ", ".join("%s %d" % kv for kv in expected["by_kind"].items()), dt))
+    return expected
 
 
 # --------------------------------------------------------------------------------------
@@ -1377,6 +1746,36 @@ def scan_file(full):
     what is pan/track1/track2/masked_pan or "forbidden" (a noise-rule violation)."""
     with open(full, "rb") as f:
         data = f.read()
+    return scan_bytes(data)
+
+
+def members(data, path):
+    """Yields (path, bytes) of every leaf of a container, its members named as pan-scan names
+    them; a file that is no container is its own leaf."""
+    if data[:3] == b"\x1f\x8b\x08":
+        yield from members(gzip.decompress(data), path + "!" + inner_name(path))
+    elif data[:3] == b"BZh":
+        yield from members(bz2.decompress(data), path + "!" + inner_name(path))
+    elif data[:6] == b"\xfd7zXZ\x00":
+        yield from members(lzma.decompress(data), path + "!" + inner_name(path))
+    elif data[:4] == b"\x28\xb5\x2f\xfd":
+        out = subprocess.run(["zstd", "-dc"], input=data, capture_output=True, check=True).stdout
+        yield from members(out, path + "!" + inner_name(path))
+    elif data[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for zi in zf.infolist():
+                if not zi.is_dir():
+                    yield from members(zf.read(zi), path + "!" + zi.filename)
+    elif len(data) >= 512 and data[257:262] == b"ustar":
+        with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+            for ti in tf:
+                if ti.isfile():
+                    yield from members(tf.extractfile(ti).read(), path + "!" + ti.name)
+    else:
+        yield path, data
+
+
+def scan_bytes(data):
     errors = []
     if data[:2] == b"\xff\xfe":
         text = data[2:].decode("utf-16-le")
@@ -1410,13 +1809,29 @@ def scan_file(full):
     return len(data), per_line, errors
 
 
-def _scan_batch(paths):
-    return [(p, scan_file(p)) for p in paths]
+def _scan_batch(paths, containers=False):
+    """[(path, [(member suffix, scan result)])]: one result per file ("" suffix), or one per
+    leaf member of each container."""
+    if not containers:
+        return [(p, [("", scan_file(p))]) for p in paths]
+    out = []
+    for p in paths:
+        with open(p, "rb") as f:
+            data = f.read()
+        base = os.path.basename(p)  # all that inner_name() looks at
+        out.append((p, [(m[len(base):], scan_bytes(d)) for m, d in members(data, base)]))
+    return out
 
 
 def check_corpus(outdir, log=print, jobs=None):
-    """Re-read every file and verify that the card data in it is exactly planted.tsv."""
+    """Re-read every file and verify that the card data in it is exactly planted.tsv; the
+    members of a --containers corpus are decompressed and checked each on its own."""
     t0 = time.time()
+    try:
+        with open(os.path.join(outdir, "expected.json"), encoding="utf-8") as f:
+            containers = bool(json.load(f).get("params", {}).get("containers"))
+    except (OSError, ValueError):
+        containers = False
     planted = {}
     with open(os.path.join(outdir, "planted.tsv"), encoding="utf-8") as f:
         for row in f:
@@ -1446,12 +1861,14 @@ def check_corpus(outdir, log=print, jobs=None):
     seen = {}
     errors = []
     nbytes = 0
+    nmembers = 0
     jobs = jobs or os.cpu_count() or 1
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as ex:
-        for batch in ex.map(_scan_batch, batches):
-            for full, (size, per_line, errs) in batch:
-                rel = rel_of[full]
+        for batch in ex.map(_scan_batch, batches, itertools.repeat(containers)):
+            for full, (suffix, (size, per_line, errs)) in ((f, m) for f, ms in batch for m in ms):
+                rel = rel_of[full] + suffix
                 nbytes += size
+                nmembers += bool(suffix)
                 errors.extend("%s: %s" % (rel, e) for e in errs)
                 for ln, lst in per_line.items():
                     key = (rel, ln)
@@ -1470,8 +1887,9 @@ def check_corpus(outdir, log=print, jobs=None):
             errors.append("%s:%d: planted %s not found" % (key[0], key[1], kind))
     for e in errors[:30]:
         log("check: " + e)
-    log("check: %d files, %.1f MiB, %d planted, %d found, %d errors, %.1f s" % (
-        len(files), nbytes / MiB, len(planted), len(seen), len(errors), time.time() - t0))
+    log("check: %d files%s, %.1f MiB%s, %d planted, %d found, %d errors, %.1f s" % (
+        len(files), " (%d members)" % nmembers if containers else "", nbytes / MiB,
+        " decompressed" if containers else "", len(planted), len(seen), len(errors), time.time() - t0))
     return not errors
 
 
@@ -1504,10 +1922,8 @@ def prepare_outdir(outdir, force):
     os.makedirs(outdir, exist_ok=True)
 
 
-def generate(outdir, size, seed, size_arg, log):
-    t0 = time.time()
-    specs = plan_layout(size, seed)
-    counts = allocate(specs, size, seed)
+def build_pools(size, seed):
+    """The noise lines of every text class (and their mean length, under "avg:CLASS")."""
     pool_n = min(8000, max(1500, size // (64 << 10)))
     pools = {}
     small = {"sql": pool_n // 8, "env": 200, "utf16": 1000, "code": 3000, "yaml": 3000, "json": 3000, "jplog": 3000}
@@ -1518,6 +1934,25 @@ def generate(outdir, size, seed, size_arg, log):
         else:
             pools[cls] = build_pool(maker, n, seed, cls)
         pools["avg:" + cls] = sum(map(len, pools[cls])) / len(pools[cls])
+    return pools
+
+
+def summarize(rows):
+    by_kind = {"pan": 0, "track1": 0, "track2": 0, "masked_pan": 0}
+    by_brand = {b: 0 for b in BRANDS}
+    by_form = {f: 0 for f, _, _ in FORMS}
+    for _, _, kind, brand, form in rows:
+        by_kind[kind] += 1
+        by_brand[brand] += 1
+        by_form[form] += 1
+    return {"findings": len(rows), "by_kind": by_kind, "by_brand": by_brand, "by_form": by_form}
+
+
+def generate(outdir, size, seed, size_arg, log):
+    t0 = time.time()
+    specs = plan_layout(size, seed)
+    counts = allocate(specs, size, seed)
+    pools = build_pools(size, seed)
     log("mkcorpus: %d files planned, %d items to plant, pools ready in %.1f s" % (len(specs), sum(counts.values()), time.time() - t0))
     open(os.path.join(outdir, INCOMPLETE), "w").close()
     rows = []
@@ -1585,6 +2020,11 @@ def main(argv=None):
     ap.add_argument("--check", action="store_true", help="after generating, re-read the corpus and verify it")
     ap.add_argument("--check-only", action="store_true", help="only verify an existing corpus")
     ap.add_argument("--force", action="store_true", help="replace an existing corpus in OUTDIR")
+    ap.add_argument("--containers", action="store_true",
+                    help="write the container corpus instead: compressed logs and archives holding about --size "
+                         "bytes once decompressed")
+    ap.add_argument("--no-zstd", action="store_true",
+                    help="with --containers: no .zst files even when the zstd tool is installed")
     ap.add_argument("-q", "--quiet", action="store_true")
     a = ap.parse_args(argv)
     log = (lambda *x: None) if a.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
@@ -1595,7 +2035,10 @@ def main(argv=None):
     if size < MiB:
         raise SystemExit("mkcorpus: --size must be at least 1M")
     prepare_outdir(a.outdir, a.force)
-    generate(a.outdir, size, a.seed, a.size, log)
+    if a.containers:
+        generate_containers(a.outdir, size, a.seed, a.size, log, zstd=False if a.no_zstd else None)
+    else:
+        generate(a.outdir, size, a.seed, a.size, log)
     if a.check:
         if not check_corpus(a.outdir, lambda m: print(m, file=sys.stderr, flush=True)):
             return 1
