@@ -103,6 +103,11 @@ pub struct Args {
     #[arg(long, help_heading = "Containers")]
     pub no_containers: bool,
 
+    /// Do not place findings in SQL dumps, CSV and JSON (no table,
+    /// column or JSON path; no CVV pairing or schema findings).
+    #[arg(long, help_heading = "Containers")]
+    pub no_structure: bool,
+
     /// Containers nested deeper than N are scanned as raw bytes
     /// (`a.tar.gz` holds `a.tar` at depth 1, its members at depth 2).
     #[arg(
@@ -208,6 +213,7 @@ impl Args {
             max_findings_per_file: self.max_findings_per_file,
             limits: Limits {
                 enabled: !self.no_containers,
+                structure: !self.no_structure,
                 max_depth: self.max_depth,
                 max_container_bytes: self.max_container_size,
                 max_total_bytes: self.max_total_expanded,

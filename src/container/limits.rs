@@ -16,6 +16,9 @@ pub struct Limits {
     /// Open containers at all (`--no-containers` turns this off: every
     /// file is scanned as raw bytes).
     pub enabled: bool,
+    /// Place findings in SQL dumps, CSV and JSON (`--no-structure` turns
+    /// this off: findings keep their line and column only).
+    pub structure: bool,
     /// How deep containers nest before one is scanned as raw bytes
     /// (`a.tar.gz` holds `a.tar` at depth 1 and its members at depth 2).
     pub max_depth: u32,
@@ -40,6 +43,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             enabled: true,
+            structure: true,
             max_depth: 10,
             max_container_bytes: 64 << 30,
             max_total_bytes: 1 << 40,

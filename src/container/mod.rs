@@ -378,7 +378,11 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
     }
     let format = sniff(&head);
     if format == Format::Plain {
-        let attr = structured::attributor(&head);
+        let attr = cx
+            .limits
+            .structure
+            .then(|| structured::attributor(&head))
+            .flatten();
         let mut rest = Cursor::new(head).chain(file);
         return leaf_with(sink, path, 0, &mut rest, attr);
     }
@@ -439,7 +443,11 @@ pub fn node(
     };
     let format = sniff(&head);
     if format == Format::Plain {
-        let attr = structured::attributor(&head);
+        let attr = cx
+            .limits
+            .structure
+            .then(|| structured::attributor(&head))
+            .flatten();
         let mut rest = Cursor::new(head).chain(r);
         return leaf_with(sink, path, depth, &mut rest, attr);
     }

@@ -41,6 +41,11 @@ struct Sad {
 /// The field-name rules.
 pub struct Fields {
     names: HashMap<String, Class>,
+    /// The last three bytes of every ASCII sensitive-authentication-data
+    /// entry: a name can match one only if it ends so (see [`Fields::may_be_sad`]).
+    sad_tails: Vec<[u8; 3]>,
+    /// The non-ASCII entries, matched by substring.
+    sad_other: Vec<String>,
     /// Example names per class label (`card`, `sad:cvv`, `none`, ...).
     pub examples: HashMap<String, Vec<String>>,
 }
@@ -70,10 +75,54 @@ impl Fields {
                 names.insert(n.to_lowercase(), class);
             }
         }
+        let mut sad_tails = Vec::new();
+        let mut sad_other = Vec::new();
+        for n in raw.sad.cvv.iter().chain(&raw.sad.track).chain(&raw.sad.pin) {
+            let n = n.to_lowercase();
+            match n.as_bytes() {
+                b if b.is_ascii() && b.len() >= 3 => {
+                    let t = [b[b.len() - 3], b[b.len() - 2], b[b.len() - 1]];
+                    if !sad_tails.contains(&t) {
+                        sad_tails.push(t);
+                    }
+                }
+                _ => sad_other.push(n),
+            }
+        }
         Ok(Fields {
             names,
+            sad_tails,
+            sad_other,
             examples: raw.examples,
         })
+    }
+
+    /// A cheap test before [`Fields::classify`]: whether `name` (raw
+    /// bytes) can name sensitive authentication data. An entry matches the
+    /// end of a name, so the name's last three alphanumeric bytes must end
+    /// some entry. Documents hold millions of keys; most fail here.
+    pub fn may_be_sad(&self, name: &[u8]) -> bool {
+        if !name.is_ascii() {
+            let n = String::from_utf8_lossy(name);
+            if self.sad_other.iter().any(|o| n.contains(o.as_str())) {
+                return true;
+            }
+        }
+        let mut tail = [0u8; 3];
+        let mut k = 3;
+        for &b in name.iter().rev() {
+            if b.is_ascii_alphanumeric() {
+                k -= 1;
+                tail[k] = b.to_ascii_lowercase();
+                if k == 0 {
+                    return self.sad_tails.contains(&tail);
+                }
+            } else if k < 3 {
+                // A separator inside the tail (`track_2`): words join.
+                continue;
+            }
+        }
+        false
     }
 
     /// What `name` says, if anything.
@@ -141,6 +190,21 @@ mod tests {
                 assert_eq!(f.classify(n), want, "{label}: {n}");
             }
         }
+    }
+
+    #[test]
+    fn the_cheap_sad_test_passes_every_sad_name() {
+        let f = get();
+        for (label, names) in &f.examples {
+            for n in names {
+                let sad = matches!(f.classify(n), Some(Class::Cvv | Class::Track | Class::Pin));
+                if sad {
+                    assert!(f.may_be_sad(n.as_bytes()), "{label}: {n}");
+                }
+            }
+        }
+        assert!(!f.may_be_sad(b"ts_currency"));
+        assert!(!f.may_be_sad(b"email"));
     }
 
     #[test]

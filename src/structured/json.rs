@@ -41,10 +41,41 @@ pub fn sniff(head: &[u8]) -> Option<Source> {
     }
 }
 
-#[derive(Clone, Debug)]
+/// A key as read: its first [`MAX_KEY`] bytes, inline (documents hold
+/// millions of keys; none is allocated).
+#[derive(Clone, Copy)]
+struct Key {
+    bytes: [u8; MAX_KEY],
+    len: u8,
+}
+
+impl Key {
+    const EMPTY: Key = Key {
+        bytes: [0; MAX_KEY],
+        len: 0,
+    };
+
+    fn push(&mut self, b: &[u8]) {
+        let n = usize::from(self.len);
+        let take = b.len().min(MAX_KEY - n);
+        self.bytes[n..n + take].copy_from_slice(&b[..take]);
+        self.len = (n + take) as u8;
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
+}
+
+#[derive(Clone, Copy)]
 enum Frame {
     Object {
-        key: Option<String>,
+        /// The key of the value being read, once one was read.
+        key: Option<Key>,
         expect_key: bool,
         start: u64,
     },
@@ -54,31 +85,44 @@ enum Frame {
 }
 
 /// The structural state of a JSON text.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 struct Tracker {
     stack: Vec<Frame>,
     in_string: bool,
     escaped: bool,
-    /// The string being read is a key: its text so far.
-    key: Option<String>,
+    /// The string being read is a key: its bytes so far.
+    key: Option<Key>,
 }
+
+/// The bytes that change a tracker's state outside strings.
+const STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    let set = b"\"{}[],";
+    while i < set.len() {
+        t[set[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Nesting kept at most; deeper levels are counted, not named.
 const MAX_DEPTH: usize = 256;
 /// Key bytes kept at most.
-const MAX_KEY: usize = 128;
+const MAX_KEY: usize = 64;
 
 impl Tracker {
     /// Follows `bytes`, the first at absolute offset `base`; calls
-    /// `on_key` with each key read, and its offset.
-    fn feed(&mut self, bytes: &[u8], base: u64, on_key: &mut dyn FnMut(&Tracker, &str, u64)) {
+    /// `on_key` with each key read (its raw bytes, escapes as written),
+    /// and its offset.
+    fn feed(&mut self, bytes: &[u8], base: u64, on_key: &mut dyn FnMut(&Tracker, &[u8], u64)) {
         let mut i = 0;
         while i < bytes.len() {
             if self.in_string {
                 if self.escaped {
                     self.escaped = false;
                     if let Some(k) = &mut self.key {
-                        push_key(k, &bytes[i..=i]);
+                        k.push(&bytes[i..=i]);
                     }
                     i += 1;
                     continue;
@@ -86,13 +130,13 @@ impl Tracker {
                 match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
                     None => {
                         if let Some(k) = &mut self.key {
-                            push_key(k, &bytes[i..]);
+                            k.push(&bytes[i..]);
                         }
                         return;
                     }
                     Some(j) => {
                         if let Some(k) = &mut self.key {
-                            push_key(k, &bytes[i..i + j]);
+                            k.push(&bytes[i..i + j]);
                         }
                         i += j;
                         if bytes[i] == b'\\' {
@@ -104,16 +148,23 @@ impl Tracker {
                                     key, expect_key, ..
                                 }) = self.stack.last_mut()
                                 {
-                                    *key = Some(k.clone());
+                                    *key = Some(k);
                                     *expect_key = false;
                                 }
-                                on_key(self, &k, base + i as u64);
+                                on_key(self, k.as_bytes(), base + i as u64);
                             }
                         }
                         i += 1;
                         continue;
                     }
                 }
+            }
+            // Skip what is no structure: numbers, literals, white space.
+            while i < bytes.len() && !STRUCTURAL[usize::from(bytes[i])] {
+                i += 1;
+            }
+            if i == bytes.len() {
+                return;
             }
             match bytes[i] {
                 b'"' => {
@@ -125,7 +176,7 @@ impl Tracker {
                             ..
                         })
                     );
-                    self.key = is_key.then(String::new);
+                    self.key = is_key.then_some(Key::EMPTY);
                 }
                 b'{' => self.push(Frame::Object {
                     key: None,
@@ -168,9 +219,10 @@ impl Tracker {
         for f in &self.stack {
             match f {
                 Frame::Object { key: Some(k), .. } => {
+                    let k = k.text();
                     if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') {
                         p.push('.');
-                        p.push_str(k);
+                        p.push_str(&k);
                     } else {
                         p.push_str(&format!("[{:?}]", k));
                     }
@@ -183,20 +235,20 @@ impl Tracker {
         display_name_long(&p)
     }
 
+    /// The key of the innermost object's value being read.
+    fn last_key(&self) -> Option<String> {
+        self.stack.iter().rev().find_map(|f| match f {
+            Frame::Object { key: Some(k), .. } => Some(k.text()),
+            _ => None,
+        })
+    }
+
     /// Where the innermost object starts (absolute offset of its `{`).
     fn object_start(&self) -> Option<u64> {
         self.stack.iter().rev().find_map(|f| match f {
             Frame::Object { start, .. } => Some(*start),
             _ => None,
         })
-    }
-}
-
-fn push_key(k: &mut String, b: &[u8]) {
-    if k.len() < MAX_KEY {
-        k.push_str(&String::from_utf8_lossy(
-            &b[..b.len().min(MAX_KEY - k.len())],
-        ));
     }
 }
 
@@ -214,30 +266,6 @@ fn display_name_long(p: &str) -> String {
     crate::redact::text(&short).into_owned()
 }
 
-/// Whether a key could name sensitive authentication data: a cheap byte
-/// scan for `cv`, `cid`, `csc`, `cav`, `secur`, `verif`, `track`,
-/// `stripe`, `pin` (any case) or the Japanese words, before the word split
-/// of [`fields`]. Documents hold many keys; most fail here.
-fn maybe_sad(k: &str) -> bool {
-    let b = k.as_bytes();
-    if b.len() > 64 {
-        return false;
-    }
-    if !k.is_ascii() && (k.contains("セキュリティ") || k.contains("暗証")) {
-        return true;
-    }
-    let at =
-        |i: usize, s: &[u8]| b.len() >= i + s.len() && b[i..i + s.len()].eq_ignore_ascii_case(s);
-    (0..b.len()).any(|i| match b[i] | 0x20 {
-        b'c' => at(i + 1, b"v") || at(i + 1, b"id") || at(i + 1, b"sc") || at(i + 1, b"av"),
-        b's' => at(i + 1, b"ecur") || at(i + 1, b"tripe"),
-        b'v' => at(i + 1, b"erif"),
-        b't' => at(i + 1, b"rack"),
-        b'p' => at(i + 1, b"in"),
-        _ => false,
-    })
-}
-
 /// The JSON attributor.
 pub struct Json {
     lines: bool,
@@ -246,9 +274,6 @@ pub struct Json {
     line: u64,
     schema: Vec<Extra>,
     seen: HashSet<String>,
-    /// Keys already known not to name sensitive authentication data
-    /// (documents repeat the same keys over and over).
-    plain_keys: HashSet<String>,
 }
 
 /// How much of a JSON Lines stream is tracked for the schema.
@@ -263,7 +288,6 @@ impl Json {
             line: 1,
             schema: Vec::new(),
             seen: HashSet::new(),
-            plain_keys: HashSet::new(),
         }
     }
 
@@ -277,7 +301,6 @@ impl Json {
         let track = !self.lines || self.pos < LINES_SCHEMA_BYTES;
         if track {
             let mut found = Vec::new();
-            let plain = &mut self.plain_keys;
             let line = self.line;
             let lines_before = |off: u64| {
                 let upto = (off.saturating_sub(base) as usize).clamp(from, to);
@@ -285,18 +308,16 @@ impl Json {
             };
             self.tracker
                 .feed(bytes, base + from as u64, &mut |t, k, off| {
-                    if plain.contains(k) {
+                    if !fields::get().may_be_sad(k) {
                         return;
                     }
-                    let sad = maybe_sad(k)
-                        && matches!(
-                            fields::get().classify(k),
-                            Some(fields::Class::Cvv | fields::Class::Track | fields::Class::Pin)
-                        );
+                    let k = String::from_utf8_lossy(k);
+                    let sad = matches!(
+                        fields::get().classify(&k),
+                        Some(fields::Class::Cvv | fields::Class::Track | fields::Class::Pin)
+                    );
                     if sad {
-                        found.push((t.shape(), k.to_string(), off));
-                    } else if plain.len() < 4096 {
-                        plain.insert(k.to_string());
+                        found.push((t.shape(), k.into_owned(), off));
                     }
                 });
             for (path, k, off) in found {
@@ -382,10 +403,7 @@ impl Attributor for Json {
             return None;
         }
         let path = t.path();
-        let key = t.stack.iter().rev().find_map(|f| match f {
-            Frame::Object { key: Some(k), .. } => Some(k.clone()),
-            _ => None,
-        });
+        let key = t.last_key();
         if let Some(k) = &key {
             apply_field_context(hit, k, &[]);
         }
@@ -428,20 +446,6 @@ mod tests {
         assert_eq!(path_at(doc, "X3"), "$[\"a b\"]");
         let esc = r#"{"k\"ey": ["x", "y\"", "X4"]}"#;
         assert_eq!(path_at(esc, "X4"), "$[\"k\\\"ey\"][2]");
-    }
-
-    #[test]
-    fn the_sad_prefilter_passes_every_sad_example() {
-        let f = fields::get();
-        for (label, names) in &f.examples {
-            if label.starts_with("sad:") {
-                for n in names {
-                    assert!(maybe_sad(n), "{n}");
-                }
-            }
-        }
-        assert!(!maybe_sad("ts_currency"));
-        assert!(!maybe_sad("email"));
     }
 
     #[test]

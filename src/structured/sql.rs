@@ -119,10 +119,9 @@ pub struct Sql {
     tables: HashMap<String, Table>,
     /// Rows seen per table, for tables whose statements have ended.
     rows: HashMap<String, u64>,
-    /// The last INSERT header (its bytes up to the first tuple) and what
-    /// it said: dumps repeat the same header line after line.
-    last_header: Vec<u8>,
-    last_parsed: Option<(String, Option<Vec<String>>, usize)>,
+    /// INSERT headers seen (their bytes up to the first tuple) and what
+    /// they said: dumps repeat a few headers line after line.
+    headers: HashMap<Vec<u8>, (String, Option<Vec<String>>)>,
     stmt: Option<Stmt>,
     /// Absolute offset processed so far, and newlines before it.
     pos: u64,
@@ -153,8 +152,7 @@ impl Sql {
             dialect,
             tables: HashMap::new(),
             rows: HashMap::new(),
-            last_header: Vec::new(),
-            last_parsed: None,
+            headers: HashMap::new(),
             stmt: None,
             pos: 0,
             line: 0,
@@ -278,14 +276,17 @@ impl Sql {
 
     /// An INSERT at `buf[at]`, its first line `line_len` bytes long.
     fn insert(&mut self, buf: &[u8], base: u64, at: usize, line_len: usize) {
-        // The same header as the last one (the common case in a dump):
-        // compare bytes, parse nothing.
-        let n = self.last_header.len();
-        let same = n > 0 && buf.len() >= at + n && buf[at..at + n] == self.last_header[..];
-        let (table, columns, first) = match (&self.last_parsed, same) {
-            (Some((t, c, f)), true) => (t.clone(), c.clone(), *f),
-            _ => {
-                let end = (at + line_len.max(4096)).min(at + 65536).min(buf.len());
+        let end = (at + line_len.max(4096)).min(at + 65536).min(buf.len());
+        // The header's bytes, up to the `(` of the first tuple: a header
+        // seen before (the common case in a dump) is not parsed again.
+        let Some(first) = header_len(&buf[at..end]) else {
+            self.end_stmt();
+            return;
+        };
+        let key = &buf[at..at + first];
+        let (table, columns) = match self.headers.get(key) {
+            Some((t, c)) => (t.clone(), c.clone()),
+            None => {
                 let Some(h) = parse_insert_header(&buf[at..end]) else {
                     self.end_stmt();
                     return;
@@ -293,11 +294,11 @@ impl Sql {
                 if let Some(cols) = &h.columns {
                     self.note_schema(&h.table, cols, base + at as u64);
                 }
-                self.last_header.clear();
-                self.last_header
-                    .extend_from_slice(&buf[at..at + h.first_tuple]);
-                self.last_parsed = Some((h.table.clone(), h.columns.clone(), h.first_tuple));
-                (h.table, h.columns, h.first_tuple)
+                if self.headers.len() < 1024 {
+                    self.headers
+                        .insert(key.to_vec(), (h.table.clone(), h.columns.clone()));
+                }
+                (h.table, h.columns)
             }
         };
         let tuple = base + (at + first) as u64;
@@ -649,12 +650,21 @@ fn looks_like_card(v: &str) -> bool {
     v.bytes().filter(u8::is_ascii_digit).count() >= 12
 }
 
-/// An INSERT header: table, column list, and where the first tuple's
-/// fields start (after its `(`), relative to the header.
+/// An INSERT header: its table and column list.
 struct InsertHeader {
     table: String,
     columns: Option<Vec<String>>,
-    first_tuple: usize,
+}
+
+/// The length of an INSERT header: up to and with the `(` that opens its
+/// first tuple.
+fn header_len(text: &[u8]) -> Option<usize> {
+    let values = memmem::find(text, b"VALUES").or_else(|| memmem::find(text, b"values"))?;
+    let mut p = values + 6;
+    while p < text.len() && text[p].is_ascii_whitespace() {
+        p += 1;
+    }
+    (text.get(p) == Some(&b'(')).then_some(p + 1)
 }
 
 fn parse_insert_header(text: &[u8]) -> Option<InsertHeader> {
@@ -683,18 +693,8 @@ fn parse_insert_header(text: &[u8]) -> Option<InsertHeader> {
         None => "INSERT INTO t VALUES (NULL)".to_string(),
     };
     Parser::parse_sql(&GenericDialect {}, &stand_in).ok()?;
-    let mut p = values + 6;
-    while p < text.len() && text[p].is_ascii_whitespace() {
-        p += 1;
-    }
-    if text.get(p) != Some(&b'(') {
-        return None;
-    }
-    Some(InsertHeader {
-        table,
-        columns,
-        first_tuple: p + 1,
-    })
+    header_len(text)?;
+    Some(InsertHeader { table, columns })
 }
 
 /// The fields of a tuple whose first field starts at `buf[start]`, as
