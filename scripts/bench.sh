@@ -374,6 +374,7 @@ def relpath(p):
 
 
 findings = []
+schema = []
 types = collections.Counter()
 summary = None
 bad_lines = 0
@@ -390,7 +391,13 @@ with open(env["BENCH_OUT"], encoding="utf-8", errors="replace") as f:
         t = rec.get("type")
         types[t] += 1
         if t == "finding":
-            findings.append(rec)
+            # Schema findings (a field named like CVV or track data, in
+            # the corpus's own expected.json among others) are no planted
+            # card data: counted apart.
+            if rec.get("kind") == "sad_field":
+                schema.append(rec)
+            else:
+                findings.append(rec)
         elif t == "summary":
             summary = rec
 
@@ -398,6 +405,9 @@ by_kind = collections.Counter(r.get("kind") for r in findings)
 exp_kind = expected["by_kind"]
 print()
 print("correctness: %s" % env["BENCH_OUT"])
+if schema:
+    print("  (schema findings, not card data: %d sad_field, e.g. %s %s)" % (
+        len(schema), relpath(str(schema[0].get("path", ""))), json.dumps(schema[0].get("location"))))
 print("  %-12s %9s %9s" % ("kind", "expected", "found"))
 kinds = list(exp_kind) + sorted(k for k in by_kind if k not in exp_kind and k is not None) + ([None] if None in by_kind else [])
 counts_ok = True
