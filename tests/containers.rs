@@ -266,3 +266,25 @@ fn garbage_after_a_magic_number_is_corrupt_not_a_crash() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(code, 1);
 }
+
+#[test]
+fn the_run_wide_limit_stops_expansion() {
+    let (code, recs) = scan_fixture(&["--max-total-expanded", "2M", "bomb.gz", "bomb.zip"]);
+    assert_eq!(code, 3);
+    let skipped = of_type(&recs, "skipped");
+    assert_eq!(skipped.len(), 2, "{skipped:#?}");
+    for s in &skipped {
+        assert!(
+            s["detail"]
+                .as_str()
+                .unwrap()
+                .contains("--max-total-expanded"),
+            "{s}"
+        );
+    }
+    let total: u64 = skipped
+        .iter()
+        .map(|s| s["bytes_scanned"].as_u64().unwrap())
+        .sum();
+    assert!(total < 3 << 20, "{total}");
+}

@@ -260,3 +260,25 @@ fn field_names_move_confidence() {
     );
     assert_eq!(conf("c.csv"), "low");
 }
+
+#[test]
+fn the_human_report_says_where() {
+    let out = run_in(&dir(), &["--no-progress", "pg_plain.sql"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("[pan, high] in customers.card_number row 2 pk 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CVV *** beside a PAN in customers.cvv row 2 pk 2 [cvv, high]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("payment_tokens.security_code named like sensitive authentication data"),
+        "{text}"
+    );
+    assert!(
+        text.contains("in events.payload row 1 pk 1 $.payment.card.number"),
+        "{text}"
+    );
+}

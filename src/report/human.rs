@@ -37,12 +37,83 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// A finding's structured location in words: `customers.card_number row 2
+/// (pk 2)`, `$.payment.card.number`, `sheet Orders cell B2`, `page 3`.
+fn place(loc: Option<&serde_json::Map<String, serde_json::Value>>) -> String {
+    let Some(l) = loc else {
+        return String::new();
+    };
+    let get = |k: &str| {
+        l.get(k).map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            v => v.to_string(),
+        })
+    };
+    let mut parts = Vec::new();
+    match (get("table"), get("column")) {
+        (Some(t), Some(c)) => parts.push(format!("{t}.{c}")),
+        (Some(t), None) => parts.push(format!("table {t}")),
+        (None, Some(c)) => parts.push(format!("column {c}")),
+        _ => {}
+    }
+    for (key, word) in [
+        ("row", "row"),
+        ("pk", "pk"),
+        ("json_path", ""),
+        ("sheet", "sheet"),
+        ("cell", "cell"),
+        ("slide", "slide"),
+        ("page", "page"),
+        ("paragraph", "paragraph"),
+        ("message", "message"),
+        ("part", "part"),
+    ] {
+        // A Word table's `cell` is a number after `table`; printed as is.
+        if let Some(v) = get(key) {
+            parts.push(if word.is_empty() {
+                v
+            } else {
+                format!("{word} {v}")
+            });
+        }
+    }
+    parts.join(" ")
+}
+
 pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
     if quiet && s.verdict == Verdict::Clean && s.findings == 0 {
         return Ok(());
     }
     for f in r.findings {
+        let place = place(f.location.as_ref());
+        match f.kind {
+            Kind::SadField => {
+                writeln!(
+                    w,
+                    "{}:{}: {} named like sensitive authentication data [sad_field]",
+                    f.path, f.line, place
+                )?;
+                continue;
+            }
+            Kind::Cvv => {
+                writeln!(
+                    w,
+                    "{}:{}: CVV {} beside a PAN{} [cvv, {}]",
+                    f.path,
+                    f.line,
+                    f.masked,
+                    if place.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in {place}")
+                    },
+                    f.confidence.label()
+                )?;
+                continue;
+            }
+            _ => {}
+        }
         let brand = f.brand.as_deref().unwrap_or("UNKNOWN");
         write!(
             w,
@@ -55,6 +126,9 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
             f.kind.label(),
             f.confidence.label()
         )?;
+        if !place.is_empty() {
+            write!(w, " in {place}")?;
+        }
         if f.test_pan {
             write!(w, " test PAN")?;
         }
