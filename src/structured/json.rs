@@ -95,16 +95,60 @@ struct Tracker {
 }
 
 /// The bytes that change a tracker's state outside strings.
-const STRUCTURAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    let set = b"\"{}[],";
-    while i < set.len() {
-        t[set[i] as usize] = true;
-        i += 1;
+const STRUCTURAL: Set = Set::new(b"\"{}[],");
+
+/// The bytes that end a run of string content.
+const STRING_END: Set = Set::new(b"\"\\");
+
+/// The first position `>= from` whose byte is in `set`. JSON runs between
+/// such bytes are short (a key, a number, indentation), too short for a
+/// `memchr` call to pay: 16 bytes are compared at a time with SSE2 where
+/// there is one, then byte by byte.
+#[inline]
+fn next_of(bytes: &[u8], from: usize, set: &Set) -> Option<usize> {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        while i + 16 <= bytes.len() {
+            // SAFETY: SSE2 is part of x86_64; the load reads bytes[i..i + 16].
+            let mask = unsafe {
+                let v = _mm_loadu_si128(bytes.as_ptr().add(i) as *const __m128i);
+                let mut m = _mm_setzero_si128();
+                for &b in set.members {
+                    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
+                }
+                _mm_movemask_epi8(m) as u32
+            };
+            if mask != 0 {
+                return Some(i + mask.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
     }
-    t
-};
+    bytes[i..]
+        .iter()
+        .position(|&b| set.table[usize::from(b)])
+        .map(|p| i + p)
+}
+
+/// A set of bytes: its members and a lookup table of them.
+struct Set {
+    members: &'static [u8],
+    table: [bool; 256],
+}
+
+impl Set {
+    const fn new(members: &'static [u8]) -> Set {
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < members.len() {
+            table[members[i] as usize] = true;
+            i += 1;
+        }
+        Set { members, table }
+    }
+}
 
 /// Nesting kept at most; deeper levels are counted, not named.
 const MAX_DEPTH: usize = 256;
@@ -127,7 +171,7 @@ impl Tracker {
                     i += 1;
                     continue;
                 }
-                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                match next_of(bytes, i, &STRING_END).map(|j| j - i) {
                     None => {
                         if let Some(k) = &mut self.key {
                             k.push(&bytes[i..]);
@@ -160,11 +204,9 @@ impl Tracker {
                 }
             }
             // Skip what is no structure: numbers, literals, white space.
-            while i < bytes.len() && !STRUCTURAL[usize::from(bytes[i])] {
-                i += 1;
-            }
-            if i == bytes.len() {
-                return;
+            match next_of(bytes, i, &STRUCTURAL) {
+                Some(j) => i = j,
+                None => return,
             }
             match bytes[i] {
                 b'"' => {
