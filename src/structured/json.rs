@@ -491,6 +491,34 @@ mod tests {
     }
 
     #[test]
+    fn next_of_matches_a_byte_loop_at_every_alignment() {
+        // Pseudo-random JSON-ish bytes, searched from every start.
+        let mut x = 0x9E37_79B9_u32;
+        let alphabet = b"ab1 \n\"\\{}[],:x";
+        let bytes: Vec<u8> = (0..300)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                alphabet[(x % alphabet.len() as u32) as usize]
+            })
+            .collect();
+        for set in [&STRUCTURAL, &STRING_END] {
+            for pad in 0..16 {
+                let mut padded = vec![b'a'; pad];
+                padded.extend_from_slice(&bytes);
+                for from in 0..padded.len() {
+                    let want = padded[from..]
+                        .iter()
+                        .position(|b| set.members.contains(b))
+                        .map(|p| from + p);
+                    assert_eq!(next_of(&padded, from, set), want, "pad {pad} from {from}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn json_and_json_lines_are_sniffed() {
         assert_eq!(sniff(b"{\"a\":1}\n{\"a\":2}\n"), Some(Source::JsonLines));
         assert_eq!(
