@@ -160,6 +160,34 @@ fn a_malformed_dump_keeps_its_lines() {
 }
 
 #[test]
+fn a_number_that_starts_a_copy_row_is_on_that_row() {
+    // The card number is the first field: the hit is a line's first byte.
+    let t = Tree::new();
+    t.file(
+        "first.sql",
+        format!(
+            "--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE public.cards (\n    pan character varying(19),\n    id bigint NOT NULL,\n    cvv character varying(4)\n);\n\nCOPY public.cards (pan, id, cvv) FROM stdin;\n{VISA}\t11\t123\n{MC}\t12\t456\n\\.\n\nALTER TABLE ONLY public.cards\n    ADD CONSTRAINT cards_pkey PRIMARY KEY (id);\n"
+        ),
+    );
+    let (code, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let found = of_type(&recs, "finding");
+    let pans: Vec<_> = found.iter().filter(|f| f["kind"] == "pan").collect();
+    assert_eq!(pans.len(), 2, "{found:#?}");
+    for (i, p) in pans.iter().enumerate() {
+        assert_eq!(p["line"], 12 + i as u64);
+        assert_eq!(p["location"]["table"], "cards");
+        assert_eq!(p["location"]["column"], "pan");
+        assert_eq!(p["location"]["row"], 1 + i as u64, "{p}");
+        assert_eq!(p["location"]["pk"], format!("{}", 11 + i));
+    }
+    let cvvs: Vec<_> = found.iter().filter(|f| f["kind"] == "cvv").collect();
+    assert_eq!(cvvs.len(), 2);
+    assert_eq!(cvvs[0]["location"]["row"], 1);
+    assert_eq!(cvvs[1]["location"]["row"], 2);
+}
+
+#[test]
 fn csv_columns_rows_and_cvv() {
     let t = Tree::new();
     t.file(

@@ -455,7 +455,9 @@ impl Attributor for Sql {
         hit: &mut Hit,
         extra: &mut Vec<Extra>,
     ) -> Option<Location> {
-        self.advance_to(buf, base, at);
+        // Through the hit's first byte: a hit that starts a line (a COPY
+        // row's first field) is on that line's row, not the one before.
+        self.advance_to(buf, base, at + 1);
         let stmt = self.stmt.as_ref()?;
         let row = self.rows_of(&stmt.table);
         let mut loc = Location::new();
