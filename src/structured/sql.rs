@@ -173,16 +173,54 @@ impl Sql {
         if self.at_line_start(buf, base, from) {
             self.line_start(buf, base, from);
         }
-        for nl in memchr::memchr_iter(b'\n', &buf[from..to]) {
-            let nl = from + nl;
-            self.count_tuples(buf, base, i, nl);
-            self.line += 1;
-            i = nl;
-            if nl + 1 < to {
-                self.line_start(buf, base, nl + 1);
+        while i < to {
+            if matches!(
+                self.stmt,
+                Some(Stmt {
+                    data: Data::Copy,
+                    ..
+                })
+            ) {
+                // A COPY block: one row a line, counted in bulk up to the
+                // `\.` line that ends it (pg_dump writes millions of rows).
+                let look = (to + 2).min(buf.len());
+                let end = memmem::find(&buf[i..look], b"\n\\.")
+                    .map(|p| i + p)
+                    .filter(|&e| e < to);
+                let upto = end.unwrap_or(to);
+                let n = memchr::memchr_iter(b'\n', &buf[i..upto]).count() as u64;
+                self.line += n;
+                if let Some(s) = &mut self.stmt {
+                    s.rows += n;
+                }
+                match end {
+                    Some(e) => {
+                        self.line += 1;
+                        i = e + 1;
+                        if i < to {
+                            self.line_start(buf, base, i);
+                        }
+                    }
+                    None => break,
+                }
+                continue;
+            }
+            match memchr::memchr(b'\n', &buf[i..to]) {
+                Some(p) => {
+                    let nl = i + p;
+                    self.count_tuples(buf, base, i, nl);
+                    self.line += 1;
+                    i = nl + 1;
+                    if i < to {
+                        self.line_start(buf, base, i);
+                    }
+                }
+                None => {
+                    self.count_tuples(buf, base, i, to);
+                    break;
+                }
             }
         }
-        self.count_tuples(buf, base, i, to);
         self.pos = base + to as u64;
     }
 
@@ -203,10 +241,10 @@ impl Sql {
             data: Data::Copy, ..
         }) = &self.stmt
         {
+            // Rows were counted with the newline that starts them
+            // (advance_to counts a COPY block's rows in bulk).
             if header_kind(line) == Some(Header::CopyEnd) {
                 self.end_stmt();
-            } else if let Some(s) = &mut self.stmt {
-                s.rows += 1;
             }
             return;
         }
@@ -919,6 +957,30 @@ mod tests {
         assert_eq!(name, "c");
         assert_eq!(table.columns, ["id", "pan"]);
         assert_eq!(table.pk, Some(0));
+    }
+
+    #[test]
+    fn copy_rows_count_the_same_whatever_the_steps() {
+        let mut text =
+            String::from("-- PostgreSQL database dump\nCOPY public.t (id, v) FROM stdin;\n");
+        for i in 1..=1000 {
+            text.push_str(&format!("{i}\tx\n"));
+        }
+        text.push_str("\\.\nINSERT INTO t VALUES (1001, 'y');\n");
+        let b = text.as_bytes();
+        for step in [1, 2, 3, 5, 7, 64, 1000, b.len()] {
+            let mut sql = Sql::new(b);
+            let mut to = 0;
+            while to < b.len() {
+                to = (to + step).min(b.len());
+                sql.advance_to(b, 0, to);
+                // Row 500's line: its count is 500 once its first byte is in.
+                if to == text.find("\n500\t").unwrap() + 2 {
+                    assert_eq!(sql.rows_of("t"), 500, "step {step}");
+                }
+            }
+            assert_eq!(sql.rows_of("t"), 1001, "step {step}");
+        }
     }
 
     #[test]
