@@ -32,9 +32,11 @@ pub fn sniff(head: &[u8]) -> Option<Source> {
             return Some(Source::JsonLines);
         }
     }
-    // A document: the head must be JSON up to its end (which may cut the
-    // document short), not `[1] Introduction` or `[INFO] started`.
-    match serde_json::from_slice::<serde::de::IgnoredAny>(t) {
+    // A document: its start must be JSON up to where it is cut, not
+    // `[1] Introduction` or `[INFO] started`.
+    // The first KiB is enough to tell, and cheap (every `.json` file
+    // comes here).
+    match serde_json::from_slice::<serde::de::IgnoredAny>(&t[..t.len().min(1024)]) {
         Ok(_) => Some(Source::Json),
         Err(e) if e.is_eof() => Some(Source::Json),
         Err(_) => None,
