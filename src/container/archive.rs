@@ -58,12 +58,7 @@ pub fn tar(
         if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
             continue;
         }
-        if members >= cx.limits.max_members {
-            let hit = LimitHit::new(
-                Limit::Members,
-                format!("members after the first {members} not scanned"),
-            );
-            sink.skip(path, Reason::Limit, hit.to_string(), None);
+        if too_many(cx, sink, path, members) {
             return false;
         }
         members += 1;
@@ -76,6 +71,20 @@ pub fn tar(
         }
     }
     ok
+}
+
+/// Whether an archive has given all the members the limit allows (then
+/// says so in a coverage record).
+fn too_many(cx: &Ctx, sink: &mut dyn Sink, path: &str, members: u64) -> bool {
+    if members < cx.limits.max_members {
+        return false;
+    }
+    let hit = LimitHit::new(
+        Limit::Members,
+        format!("members after the first {members} not scanned"),
+    );
+    sink.skip(path, Reason::Limit, hit.to_string(), None);
+    true
 }
 
 /// A zip on disk (or any seekable source): its central directory is read,
@@ -158,12 +167,7 @@ fn zip_local_headers(
             .map(|n| n.into_owned())
             .unwrap_or_else(|_| format!("member-{members}"));
         let mpath = member_path(path, &name);
-        if members >= cx.limits.max_members {
-            let hit = LimitHit::new(
-                Limit::Members,
-                format!("members after the first {members} not scanned"),
-            );
-            sink.skip(path, Reason::Limit, hit.to_string(), None);
+        if too_many(cx, sink, path, members) {
             return false;
         }
         members += 1;
