@@ -103,8 +103,9 @@ pub struct Args {
     #[arg(long, help_heading = "Containers")]
     pub no_containers: bool,
 
-    /// Do not place findings in SQL dumps, CSV and JSON (no table,
-    /// column or JSON path; no CVV pairing or schema findings).
+    /// Do not place findings in SQL dumps, CSV, JSON and SQLite files
+    /// (no table, column or JSON path; no CVV pairing or schema
+    /// findings; SQLite files are scanned as raw bytes).
     #[arg(long, help_heading = "Containers")]
     pub no_structure: bool,
 

@@ -141,6 +141,18 @@ fn a_sqlite_file_is_left_untouched() {
 }
 
 #[test]
+fn no_structure_scans_raw_bytes_only() {
+    let (code, recs) = scan(&["--no-structure", "shop.sqlite", "pg_plain.sql"]);
+    assert_eq!(code, 1);
+    let found = of_type(&recs, "finding");
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|f| f["location"].is_null()), "{found:#?}");
+    assert!(found
+        .iter()
+        .all(|f| f["kind"] != "cvv" && f["kind"] != "sad_field"));
+}
+
+#[test]
 fn a_malformed_dump_keeps_its_lines() {
     let t = Tree::new();
     t.file(

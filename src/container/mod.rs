@@ -373,7 +373,7 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
         }
     };
     let top = Top::new(size);
-    if head.starts_with(structured::sqlite::MAGIC) {
+    if cx.limits.structure && head.starts_with(structured::sqlite::MAGIC) {
         return sqlite_file(sink, path, file, head);
     }
     let format = sniff(&head);
