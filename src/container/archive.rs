@@ -13,7 +13,7 @@ use zip::result::ZipError;
 use zip::ZipArchive;
 
 use super::limits::{Consumed, Guard, Limit, LimitHit};
-use super::{classify, leaf, member_path, node, office, Ctx, Sink, Top};
+use super::{classify, leaf, member_path, node, office, skip_error, Ctx, Sink, Top};
 use crate::coverage::Reason;
 use crate::redact;
 
@@ -30,8 +30,7 @@ pub fn tar(
     let entries = match ar.entries() {
         Ok(e) => e,
         Err(e) => {
-            let (reason, detail) = classify(&e);
-            sink.skip(path, reason, detail, None);
+            skip_error(sink, path, &e, None);
             return false;
         }
     };
@@ -131,8 +130,7 @@ pub fn zip_stream(
             zip_local_headers(cx, top, sink, path, depth, &mut all)
         }
         Err(e) => {
-            let (reason, detail) = classify(&e);
-            sink.skip(path, reason, detail, None);
+            skip_error(sink, path, &e, None);
             false
         }
     }

@@ -13,7 +13,8 @@ use std::io::{BufRead, BufReader, Cursor, Read};
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
 use super::{
-    classify, location, member_path, node, too_big_to_open, Ctx, Format, Location, Sink, Text, Top,
+    location, member_path, node, skip_error, too_big_to_open, Ctx, Format, Location, Sink, Text,
+    Top,
 };
 use crate::coverage::Reason;
 
@@ -98,8 +99,7 @@ pub fn scan_message_stream(
         }
         Ok(Err(got)) => too_big_to_open(sink, path, depth, Format::Mail, got, r),
         Err(e) => {
-            let (reason, detail) = classify(&e);
-            sink.skip(path, reason, detail, None);
+            skip_error(sink, path, &e, None);
             false
         }
     }
@@ -130,8 +130,7 @@ pub fn scan_mbox(
             Ok(0) => true,
             Ok(_) => false,
             Err(e) => {
-                let (reason, detail) = classify(&e);
-                sink.skip(path, reason, detail, None);
+                skip_error(sink, path, &e, None);
                 return false;
             }
         };

@@ -323,6 +323,20 @@ pub fn classify(e: &io::Error) -> (Reason, String) {
     }
 }
 
+/// Records an error that cut `path` short, with its coverage reason.
+pub fn skip_error(sink: &mut dyn Sink, path: &str, e: &io::Error, bytes: Option<u64>) {
+    let (reason, detail) = classify(e);
+    sink.skip(path, reason, detail, bytes);
+}
+
+/// The first [`HEAD`] bytes of a stream, or `None` (recorded) if reading
+/// them failed.
+fn head_of(sink: &mut dyn Sink, path: &str, r: &mut dyn Read) -> Option<Vec<u8>> {
+    read_head(r, HEAD)
+        .map_err(|e| skip_error(sink, path, &e, Some(0)))
+        .ok()
+}
+
 /// Scans a stream that is no container and records how far it got.
 pub fn leaf(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> bool {
     leaf_with(sink, path, depth, r, None)
@@ -350,8 +364,7 @@ pub fn leaf_with(
             true
         }
         Some(e) => {
-            let (reason, detail) = classify(&e);
-            sink.skip(path, reason, detail, Some(bytes));
+            skip_error(sink, path, &e, Some(bytes));
             false
         }
     }
@@ -364,36 +377,21 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
     if !cx.limits.enabled {
         return leaf(sink, path, 0, file);
     }
-    let head = match read_head(file, HEAD) {
-        Ok(h) => h,
-        Err(e) => {
-            let (reason, detail) = classify(&e);
-            sink.skip(path, reason, detail, Some(0));
-            return false;
-        }
+    let Some(head) = head_of(sink, path, file) else {
+        return false;
     };
     let top = Top::new(size);
     if cx.limits.structure && head.starts_with(structured::sqlite::MAGIC) {
         return sqlite_file(sink, path, file, head);
     }
     let format = sniff(&head);
-    if format == Format::Plain {
-        let attr = cx
-            .limits
-            .structure
-            .then(|| structured::attributor(&head))
-            .flatten();
-        let mut rest = Cursor::new(head).chain(file);
-        return leaf_with(sink, path, 0, &mut rest, attr);
-    }
     if format == Format::Zip {
         // A zip on disk is read in place (random access, no buffering).
         if file.rewind().is_ok() {
             return archive::zip_seekable(cx, &top, sink, path, 0, file);
         }
     }
-    let mut rest = Cursor::new(head).chain(file);
-    node_as(cx, &top, sink, path, 0, format, &mut rest)
+    open(cx, &top, sink, path, 0, format, head, file)
 }
 
 /// A SQLite database on disk: its tables through SQLite, then its raw
@@ -433,25 +431,36 @@ pub fn node(
         sink.skip(path, Reason::Interrupted, "scan interrupted".into(), None);
         return false;
     }
-    let head = match read_head(r, HEAD) {
-        Ok(h) => h,
-        Err(e) => {
-            let (reason, detail) = classify(&e);
-            sink.skip(path, reason, detail, Some(0));
-            return false;
-        }
+    let Some(head) = head_of(sink, path, r) else {
+        return false;
     };
     let format = sniff(&head);
+    open(cx, top, sink, path, depth, format, head, r)
+}
+
+/// Scans a stream of a known format whose first bytes `head` were already
+/// read from `r`: a plain stream with its structure's attributor (SQL,
+/// CSV, JSON), a container opened.
+#[allow(clippy::too_many_arguments)]
+fn open(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    format: Format,
+    head: Vec<u8>,
+    r: &mut dyn Read,
+) -> bool {
+    let attr = if format == Format::Plain && cx.limits.structure {
+        structured::attributor(&head)
+    } else {
+        None
+    };
+    let mut rest = Cursor::new(head).chain(r);
     if format == Format::Plain {
-        let attr = cx
-            .limits
-            .structure
-            .then(|| structured::attributor(&head))
-            .flatten();
-        let mut rest = Cursor::new(head).chain(r);
         return leaf_with(sink, path, depth, &mut rest, attr);
     }
-    let mut rest = Cursor::new(head).chain(r);
     node_as(cx, top, sink, path, depth, format, &mut rest)
 }
 
@@ -486,8 +495,7 @@ fn node_as(
                 _ => match zstd::stream::read::Decoder::new(counted) {
                     Ok(d) => Box::new(d),
                     Err(e) => {
-                        let (reason, detail) = classify(&e);
-                        sink.skip(path, reason, detail, None);
+                        skip_error(sink, path, &e, None);
                         return false;
                     }
                 },
@@ -573,7 +581,7 @@ mod tests {
     }
 
     #[test]
-    fn text_locations_follow_segments_across_flushes() {
+    fn text_locations_follow_segments() {
         let mut t = Text::default();
         t.segment(location([("cell", "A1".into())]));
         t.push("one");

@@ -9,7 +9,7 @@
 
 use std::io::Read;
 
-use super::{archive::raw, classify, location, too_big_to_open, Ctx, Format, Sink, Text};
+use super::{archive::raw, location, skip_error, too_big_to_open, Ctx, Format, Sink, Text};
 use crate::coverage::Reason;
 use crate::redact;
 
@@ -22,8 +22,7 @@ pub fn scan(cx: &Ctx, sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn R
         Ok(Ok(b)) => b,
         Ok(Err(got)) => return too_big_to_open(sink, path, depth, Format::Pdf, got, r),
         Err(e) => {
-            let (reason, detail) = classify(&e);
-            sink.skip(path, reason, detail, None);
+            skip_error(sink, path, &e, None);
             return false;
         }
     };
