@@ -13,7 +13,7 @@ use zip::result::ZipError;
 use zip::ZipArchive;
 
 use super::limits::{Consumed, Guard, Limit, LimitHit};
-use super::{classify, leaf, member_path, node, office, skip_error, Ctx, Sink, Top};
+use super::{classify, member_path, node, office, skip_error, Ctx, Sink, Top};
 use crate::coverage::Reason;
 use crate::redact;
 
@@ -305,10 +305,4 @@ pub fn reason_of(e: &ZipError) -> Reason {
 /// A zip error's message, with PAN-like digits masked.
 pub fn zip_detail(e: &ZipError) -> String {
     redact::text(&format!("zip: {e}")).into_owned()
-}
-
-/// Scans `bytes` as raw data (a fallback when a container cannot be opened).
-pub fn raw(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool {
-    let mut c = Cursor::new(bytes);
-    leaf(sink, path, depth, &mut c)
 }

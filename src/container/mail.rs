@@ -241,8 +241,7 @@ fn message(
             "mail: not a parsable message; scanned as raw bytes".into(),
             None,
         );
-        let mut c = Cursor::new(bytes);
-        super::leaf(sink, path, depth, &mut c);
+        super::raw(sink, path, depth, bytes);
         return false;
     };
     let mut text = Text::default();

@@ -95,10 +95,6 @@ impl Text {
         i.checked_sub(1).map(|i| &self.segs[i].1)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
-    }
-
     /// Scans what is buffered (if anything) and starts a new batch.
     pub fn flush(&mut self, sink: &mut dyn Sink, path: &str) {
         if self.buf.is_empty() {
@@ -340,6 +336,11 @@ fn head_of(sink: &mut dyn Sink, path: &str, r: &mut dyn Read) -> Option<Vec<u8>>
 /// Scans a stream that is no container and records how far it got.
 pub fn leaf(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> bool {
     leaf_with(sink, path, depth, r, None)
+}
+
+/// Scans `bytes` as raw data (a fallback when a container cannot be opened).
+pub fn raw(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool {
+    leaf(sink, path, depth, &mut Cursor::new(bytes))
 }
 
 /// [`leaf`] with an attributor: SQL dumps, CSV and JSON get their hits

@@ -9,7 +9,7 @@
 
 use std::io::Read;
 
-use super::{archive::raw, location, skip_error, too_big_to_open, Ctx, Format, Sink, Text};
+use super::{location, raw, skip_error, too_big_to_open, Ctx, Format, Sink, Text};
 use crate::coverage::Reason;
 use crate::redact;
 
