@@ -5,7 +5,9 @@
 //! the hit's line is parsed. A quoted field holding a newline shifts the
 //! row of what follows it in the file.
 
-use super::{apply_field_context, cvv_extra, fields::display_name, sad_extra, Attributor, Extra};
+use super::{
+    apply_field_context, cvv_extra, fields::display_name, line_start, sad_extra, Attributor, Extra,
+};
 use crate::container::Location;
 use crate::detect::Hit;
 
@@ -117,11 +119,7 @@ impl Attributor for Csv {
         hit: &mut Hit,
         extra: &mut Vec<Extra>,
     ) -> Option<Location> {
-        let ls = match memchr::memrchr(b'\n', &buf[..at]) {
-            Some(i) => i + 1,
-            None if base == 0 => 0,
-            None => return None,
-        };
+        let ls = line_start(buf, base, at)?;
         let le = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |e| at + e);
         let text = &buf[ls..le];
         let fields = split(text, self.delim);

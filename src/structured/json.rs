@@ -432,11 +432,7 @@ impl Attributor for Json {
         self.advance_to(buf, base, at);
         let (t, obj_base) = if self.lines {
             // A fresh tracker over the hit's line.
-            let ls = match memchr::memrchr(b'\n', &buf[..at]) {
-                Some(i) => i + 1,
-                None if base == 0 => 0,
-                None => return None,
-            };
+            let ls = super::line_start(buf, base, at)?;
             let mut t = Tracker::default();
             t.feed(&buf[ls..at], base + ls as u64, &mut |_, _, _| {});
             (t, base)

@@ -139,6 +139,15 @@ pub fn apply_field_context(hit: &mut Hit, name: &str, neighbours: &[&str]) {
     }
 }
 
+/// Where the line holding `buf[at]` starts, if that is in the buffer
+/// (`buf[0]` is the stream's first byte when `base` is 0).
+pub fn line_start(buf: &[u8], base: u64, at: usize) -> Option<usize> {
+    match memchr::memrchr(b'\n', &buf[..at]) {
+        Some(i) => Some(i + 1),
+        None => (base == 0).then_some(0),
+    }
+}
+
 /// A CVV value: 3 or 4 ASCII digits, nothing else (quotes trimmed).
 pub fn cvv_value(v: &str) -> Option<u8> {
     let v = v.trim().trim_matches(|c| c == '\'' || c == '"');
@@ -236,7 +245,8 @@ impl Attributor for Segments<'_> {
         };
         let col = col.as_str();
         // The other cells of the row: segments on the same line.
-        let ls = memchr::memrchr(b'\n', &buf[..at]).map_or(0, |p| p + 1);
+        // A batch of extracted text starts at a line start.
+        let ls = line_start(buf, 0, at).unwrap_or(0);
         let le = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |p| at + p);
         let row: Vec<usize> = (0..segs.len())
             .filter(|&j| segs[j].0 >= ls && segs[j].0 < le)

@@ -512,9 +512,7 @@ impl Attributor for Sql {
                 }
             }
             Data::Copy => {
-                let ls = memchr::memrchr(b'\n', &buf[..at])
-                    .map(|i| i + 1)
-                    .or((base == 0).then_some(0));
+                let ls = super::line_start(buf, base, at);
                 ls.map(|ls| {
                     let le = memchr::memchr(b'\n', &buf[ls..]).map_or(buf.len(), |e| ls + e);
                     let mut f = Vec::new();
