@@ -40,6 +40,28 @@ fn no_output_holds_a_full_pan() {
         z.finish().unwrap().into_inner()
     };
     t.file("members.zip", &zip);
+    // A workbook whose sheet name and cell reference are PANs, and a mail
+    // whose content type holds one: names taken from documents are masked.
+    let xlsx = {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        let files = [
+            ("xl/workbook.xml".to_string(), format!("<workbook><sheets><sheet name=\"{MC}\" r:id=\"rId1\"/></sheets></workbook>")),
+            ("xl/_rels/workbook.xml.rels".to_string(), "<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>".to_string()),
+            ("xl/worksheets/sheet1.xml".to_string(), format!("<worksheet><sheetData><row><c r=\"{AMEX}\" t=\"inlineStr\"><is><t>card {VISA}</t></is></c></row></sheetData></worksheet>")),
+        ];
+        for (name, body) in files {
+            z.start_file(name, opts).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    };
+    t.file("book.xlsx", &xlsx);
+    t.file(
+        "note.eml",
+        format!("From: a@example.com\nTo: b@example.com\nSubject: x\nContent-Type: text/x-{DISCOVER19}\n\ncard {VISA}\n"),
+    );
     t.file("cut.zip", &zip[..zip.len() - 40]);
     t.file(
         &format!("{MC}.gz"),

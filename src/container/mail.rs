@@ -17,6 +17,7 @@ use super::{
     Top,
 };
 use crate::coverage::Reason;
+use crate::redact;
 
 /// Header names that mark the start of a message.
 const HEADERS: [&str; 12] = [
@@ -289,7 +290,7 @@ fn parts(
                 Some(s) => format!("{}/{}", ct.c_type, s),
                 None => ct.c_type.to_string(),
             };
-            loc.insert("content_type".into(), t.into());
+            loc.insert("content_type".into(), redact::text(&t).into_owned().into());
         }
         match &part.body {
             PartType::Text(s) | PartType::Html(s) => {

@@ -189,6 +189,12 @@ fn read_xml<R: Read + Seek, T>(
     Ok(f(&mut xml))
 }
 
+/// A name taken from the document (a sheet's, a cell reference) as a
+/// location value: PAN-like digits masked, like every path pan-scan prints.
+fn redacted(s: &str) -> serde_json::Value {
+    crate::redact::text(s).into_owned().into()
+}
+
 /// Word parts with text: the body, headers, footers, notes and comments.
 fn is_word_text_part(n: &str) -> bool {
     let Some(rest) = n.strip_prefix("word/") else {
@@ -497,7 +503,8 @@ fn sheet(
                                 if !first_in_row {
                                     text.sep(b'\t');
                                 }
-                                let loc = location([("sheet", name.into()), ("cell", r.into())]);
+                                let loc =
+                                    location([("sheet", redacted(name)), ("cell", redacted(&r))]);
                                 if first_in_row {
                                     text.segment(loc);
                                 } else {
@@ -616,7 +623,7 @@ fn odf(xml: &mut Xml, text: &mut Text, sink: &mut dyn Sink, path: &str) -> Resul
                     if !empty {
                         in_cell = true;
                         let loc = location([
-                            ("sheet", t.0.clone().into()),
+                            ("sheet", redacted(&t.0)),
                             ("cell", format!("{}{}", column_letters(col), t.1).into()),
                         ]);
                         if col == 1 {
