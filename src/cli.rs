@@ -47,8 +47,18 @@ Exit codes:
 /// Finds card numbers, track data and masked PANs in files, without ever
 /// revealing one (PCI DSS v4.0.1 data discovery).
 #[derive(Parser, Debug)]
-#[command(name = "pan-scan", version, about, after_help = AFTER_HELP)]
+#[command(
+    name = "pan-scan",
+    version,
+    about,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Files or directories to scan; `-` reads standard input [default: .]
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -153,6 +163,18 @@ pub struct Args {
     pub max_buffer: u64,
 }
 
+/// Subcommands. A directory named like one is scanned as `./selftest`.
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Plant known test PANs in every supported format, scan them, and
+    /// report per format what was found (PCI DSS A3.2.5.1).
+    Selftest(crate::selftest::SelftestArgs),
+    /// Check the digest and Ed25519 signature of a JSON evidence record.
+    Verify(crate::report::integrity::VerifyArgs),
+    /// Write a new Ed25519 key pair for signing evidence records.
+    Keygen(crate::report::integrity::KeygenArgs),
+}
+
 fn size(s: &str) -> Result<u64, String> {
     crate::container::limits::parse_size(s)
 }
@@ -240,7 +262,13 @@ pub fn main_exit() -> i32 {
             };
         }
     };
-    match run(&args) {
+    let res = match &args.command {
+        Some(Command::Selftest(a)) => crate::selftest::main(a),
+        Some(Command::Verify(a)) => crate::report::integrity::verify_main(a),
+        Some(Command::Keygen(a)) => crate::report::integrity::keygen_main(a),
+        None => run(&args),
+    };
+    match res {
         Ok(code) => code,
         Err(e) => {
             let msg = crate::redact::text(&format!("{e:#}")).into_owned();

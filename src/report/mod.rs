@@ -5,6 +5,7 @@
 //! the README).
 
 pub mod human;
+pub mod integrity;
 pub mod jsonl;
 
 use std::collections::BTreeMap;
