@@ -4,6 +4,7 @@
 //! `jsonl` for machines (its record types are documented in `jsonl.rs` and
 //! the README).
 
+pub mod atomic;
 pub mod human;
 pub mod integrity;
 pub mod jsonl;

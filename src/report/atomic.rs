@@ -1,0 +1,67 @@
+//! Report files written atomically with mode 0600: the bytes go to a new
+//! temporary file in the destination's directory (created 0600, never
+//! world-readable even for a moment), are flushed to disk, then renamed over
+//! the destination. A reader sees the old file or the whole new one, never
+//! half a report; a failed write leaves no temporary file behind.
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+/// Writes the file at `path` with what `write` produces, atomically, mode 0600.
+pub fn write(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // tempfile creates the file with O_EXCL and mode 0600.
+    let tmp = tempfile::Builder::new()
+        .prefix(".pan-scan-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    let mut w = BufWriter::with_capacity(64 * 1024, tmp);
+    write(&mut w)?;
+    let tmp = w.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn writes_0600_and_replaces() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("r.json");
+        std::fs::write(&p, "old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write(&p, |w: &mut dyn Write| w.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("r.json");
+        std::fs::write(&p, "old").unwrap();
+        let err = write(&p, |w: &mut dyn Write| {
+            w.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_missing_directory_is_an_error() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("no/such/dir/r.json");
+        assert!(write(&p, |w: &mut dyn Write| w.write_all(b"x")).is_err());
+    }
+}
