@@ -14,7 +14,8 @@ use crate::container::Limits;
 use crate::detect::Detector;
 use crate::fingerprint::Fingerprinter;
 use crate::progress::Progress;
-use crate::report::{self, exit, Format, Report, Summary};
+use crate::report::evidence::{self, Evidence, Exclusion, KeyInfo};
+use crate::report::{self, exit, Format, Output, Report, Summary};
 use crate::scan::{self, Config, Counters};
 use crate::walk::WalkConfig;
 
@@ -63,9 +64,20 @@ pub struct Args {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
+    /// Output format on standard output: human, jsonl, or json (the
+    /// evidence record).
     #[arg(short = 'f', long, value_enum, default_value = "human")]
     pub format: Format,
+
+    /// Also write a report to FILE (repeatable), atomically with mode
+    /// 0600; the format comes from the extension (.txt, .jsonl, .json) or
+    /// a prefix: `--report json=evidence.dat`.
+    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = Output::parse)]
+    pub report: Vec<Output>,
+
+    /// Write the JSON evidence record to FILE (same as `--report json=FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 
     /// Worker threads [default: number of CPUs].
     #[arg(short = 'j', long, value_name = "N")]
@@ -249,6 +261,80 @@ impl Args {
     }
 }
 
+impl Args {
+    /// Standard output, then every report file.
+    pub fn outputs(&self) -> Vec<Output> {
+        let mut v = vec![Output {
+            format: self.format,
+            path: None,
+        }];
+        v.extend(self.report.iter().cloned());
+        if let Some(p) = &self.json {
+            v.push(Output {
+                format: Format::Json,
+                path: Some(p.clone()),
+            });
+        }
+        v
+    }
+
+    /// The scope section of the evidence record.
+    pub fn scope(&self, cfg: &Config) -> evidence::Scope {
+        let l = &cfg.limits;
+        let limits = [
+            ("max_depth", u64::from(l.max_depth)),
+            ("max_container_size", l.max_container_bytes),
+            ("max_total_expanded", l.max_total_bytes),
+            ("max_ratio", l.max_ratio),
+            ("max_members", l.max_members),
+            ("max_buffer", l.max_buffer),
+            ("max_findings_per_file", cfg.max_findings_per_file as u64),
+        ]
+        .into_iter()
+        .collect();
+        evidence::Scope {
+            roots: cfg
+                .walk
+                .roots
+                .iter()
+                .map(|p| crate::redact::path(p))
+                .collect(),
+            stdin: cfg.stdin,
+            exclusions: cfg
+                .walk
+                .excludes
+                .iter()
+                .map(|g| Exclusion {
+                    pattern: crate::redact::text(g).into_owned(),
+                    source: "command-line".into(),
+                })
+                .collect(),
+            respect_ignore_files: cfg.walk.respect_ignore,
+            follow_symlinks: cfg.walk.follow,
+            one_file_system: cfg.walk.one_file_system,
+            containers: l.enabled,
+            structure: l.structure,
+            limits,
+        }
+    }
+
+    /// Every option in force, for the run record.
+    pub fn effective(&self, cfg: &Config, outputs: &[Output]) -> serde_json::Value {
+        let scope = serde_json::to_value(self.scope(cfg)).unwrap_or_default();
+        serde_json::json!({
+            "scope": scope,
+            "threads": cfg.walk.threads,
+            "outputs": outputs.iter().map(|o| serde_json::json!({
+                "format": o.format.name(),
+                "path": o.path.as_deref().map_or("-".to_string(), crate::redact::path),
+            })).collect::<Vec<_>>(),
+            "quiet": self.quiet,
+            "progress": !self.quiet && !self.no_progress,
+            "key_file": self.key_file.as_deref().map(crate::redact::path),
+        })
+    }
+}
+
 /// Runs pan-scan with the process's arguments; returns the exit code.
 pub fn main_exit() -> i32 {
     let args = match Args::try_parse() {
@@ -279,9 +365,16 @@ pub fn main_exit() -> i32 {
 }
 
 fn run(args: &Args) -> Result<i32> {
+    let started = std::time::SystemTime::now();
     let cfg = args.config()?;
+    let outputs = args.outputs();
     let fp = Fingerprinter::from_config(args.key_file.as_deref())?;
     let key = fp.source.clone();
+    let key_info = KeyInfo {
+        source: key.label(),
+        key_id: fp.key_id(),
+        stable_across_runs: !matches!(key, crate::fingerprint::KeySource::Random),
+    };
     let det = Detector::new(fp);
     let counters = Arc::new(Counters::default());
     let show = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
@@ -291,11 +384,61 @@ fn run(args: &Args) -> Result<i32> {
     progress.finish();
     let summary = Summary::of(&outcome, &key, None);
     let code = summary.exit_code;
+
+    let ended = std::time::SystemTime::now();
+    let elapsed = outcome.elapsed.as_secs_f64();
+    let run = evidence::Run {
+        scan_id: crate::runinfo::random_id(),
+        tool: "pan-scan",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        rules_version: summary.rules_version.clone(),
+        rules_sha256: summary.rules_sha256.clone(),
+        host: crate::runinfo::Host::current(),
+        started_at: crate::runinfo::timestamp(started),
+        ended_at: crate::runinfo::timestamp(ended),
+        duration_ms: ended
+            .duration_since(started)
+            .map_or(0, |d| d.as_millis() as u64),
+        bytes_per_second: if elapsed > 0.0 {
+            (summary.bytes_scanned as f64 / elapsed) as u64
+        } else {
+            0
+        },
+        command_line: std::env::args_os()
+            .map(|a| crate::redact::text(&a.to_string_lossy()).into_owned())
+            .collect(),
+        configuration: args.effective(&cfg, &outputs),
+        fingerprint_key: key_info,
+        interrupted: outcome.interrupted,
+    };
+    let ev = Evidence::build(
+        &outcome.findings,
+        &outcome.skipped,
+        &summary,
+        run,
+        args.scope(&cfg),
+    );
+    let record = serde_json::to_value(&ev)?;
     let report = Report {
         findings: &outcome.findings,
         skipped: &outcome.skipped,
-        summary,
+        summary: &summary,
+        record: &record,
     };
+
+    // Report files first: a closed standard output must not lose them.
+    for o in outputs.iter().filter(|o| o.path.is_some()) {
+        let path = o.path.as_deref().unwrap();
+        report::atomic::write(path, |w| report::write(o.format, &report, false, w)).map_err(
+            |e| {
+                anyhow::anyhow!(
+                    "writing {}: {}",
+                    crate::redact::path(path),
+                    crate::coverage::io_detail(&e)
+                )
+            },
+        )?;
+    }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let res = report::write(args.format, &report, args.quiet, &mut w).and_then(|_| w.flush());

@@ -13,12 +13,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 /// The raw text of every rules file, in a fixed order (used for the digest).
-pub const SOURCES: [(&str, &str); 5] = [
+pub const SOURCES: [(&str, &str); 6] = [
     ("brands.json", include_str!("../rules/brands.json")),
     ("test_pans.csv", include_str!("../rules/test_pans.csv")),
     ("filters.json", include_str!("../rules/filters.json")),
     ("context.json", include_str!("../rules/context.json")),
     ("fields.json", crate::structured::fields::SOURCE),
+    ("pci_dss.json", crate::report::pci::SOURCE),
 ];
 
 /// One card brand as written in `rules/brands.json`.

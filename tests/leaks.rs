@@ -70,14 +70,37 @@ fn no_output_holds_a_full_pan() {
     // A file that cannot be opened, with a PAN in its name.
     std::os::unix::fs::symlink("/nonexistent", t.path().join(format!("{AMEX}-link"))).unwrap();
     let dangling = t.path().join(format!("{AMEX}-link"));
-    for fmt in ["human", "jsonl"] {
-        for extra in [vec![], vec!["--follow"], vec!["-q"]] {
+    // Report files go to a directory whose name holds a PAN too.
+    let reports = tempfile::tempdir().unwrap();
+    let rdir = reports.path().join(VISA);
+    std::fs::create_dir(&rdir).unwrap();
+    let files: Vec<String> = [format!("{MC}.json"), "r.txt".into(), "r.jsonl".into()]
+        .iter()
+        .map(|n| rdir.join(n).to_str().unwrap().to_string())
+        .collect();
+    let with_reports: Vec<&str> = files
+        .iter()
+        .flat_map(|f| ["--report", f.as_str()])
+        .collect();
+    for fmt in ["human", "jsonl", "json"] {
+        for extra in [vec![], vec!["--follow"], vec!["-q"], with_reports.clone()] {
             let mut c = bin();
             c.args(["--format", fmt])
                 .args(&extra)
                 .arg(t.path())
                 .arg(&dangling);
-            let out = c.stdin(Stdio::null()).output().unwrap();
+            let mut out = c.stdin(Stdio::null()).output().unwrap();
+            if extra == with_reports {
+                for f in &files {
+                    let bytes = std::fs::read(f).unwrap();
+                    assert!(!bytes.is_empty(), "{f} written");
+                    for pan in pans {
+                        assert!(!contains_pan(&bytes, pan), "{fmt}: {f} holds {pan}");
+                    }
+                    // Scanned again below, with the standard streams.
+                    out.stdout.extend_from_slice(&bytes);
+                }
+            }
             for pan in pans {
                 assert!(
                     !contains_pan(&out.stdout, pan),

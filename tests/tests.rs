@@ -7,6 +7,7 @@ mod util;
 mod cli;
 mod containers;
 mod encodings;
+mod evidence;
 mod leaks;
 mod rules;
 mod structured;

@@ -1,13 +1,17 @@
 //! Report sinks. Every format is a view of one [`Report`]: the findings in
-//! their deterministic order, the coverage records, and the [`Summary`]
-//! with the verdict and the exit code. `human` is for a person at a shell,
-//! `jsonl` for machines (its record types are documented in `jsonl.rs` and
-//! the README).
+//! their deterministic order, the coverage records, the [`Summary`] with
+//! the verdict and the exit code, and the [`evidence::Evidence`] record
+//! built from them. `human` is for a person at a shell, `jsonl` for
+//! machines (its record types are documented in `jsonl.rs` and the README),
+//! `json` is the evidence record itself. [`Output`] names where a view goes:
+//! standard output or a report file, written atomically ([`atomic`]).
 
 pub mod atomic;
+pub mod evidence;
 pub mod human;
 pub mod integrity;
 pub mod jsonl;
+pub mod pci;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -102,7 +106,9 @@ pub struct Summary {
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub skipped: &'a [Skipped],
-    pub summary: Summary,
+    pub summary: &'a Summary,
+    /// The evidence record as JSON, integrity block included.
+    pub record: &'a serde_json::Value,
 }
 
 impl Summary {
@@ -207,12 +213,76 @@ impl Summary {
 }
 
 /// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// One line per finding and a summary, for people.
     Human,
     /// One JSON object per line: findings, skipped, then a summary.
     Jsonl,
+    /// The evidence record: one JSON document (schema/evidence.schema.json).
+    Json,
+}
+
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
+        }
+    }
+
+    /// The format a report file's name asks for, by its extension.
+    pub fn of_extension(name: &str) -> Option<Format> {
+        let lower = name.to_ascii_lowercase();
+        let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+        Some(match ext {
+            "txt" | "log" => Format::Human,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "json" => Format::Json,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a view of the report goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    /// None: standard output.
+    pub path: Option<std::path::PathBuf>,
+}
+
+impl Output {
+    /// Parses `--report [FORMAT=]FILE`: the format from the prefix, else
+    /// from the file's extension.
+    pub fn parse(s: &str) -> Result<Output, String> {
+        use clap::ValueEnum;
+        if let Some((pre, rest)) = s.split_once('=') {
+            if let Ok(format) = Format::from_str(pre, true) {
+                if rest.is_empty() {
+                    return Err(format!("{s}: no file name after `{pre}=`"));
+                }
+                return Ok(Output {
+                    format,
+                    path: Some(rest.into()),
+                });
+            }
+        }
+        match Format::of_extension(s) {
+            Some(format) => Ok(Output {
+                format,
+                path: Some(s.into()),
+            }),
+            None => Err(format!(
+                "{}: cannot tell the format from the extension; use .txt, .jsonl, .json, \
+                 or FORMAT=FILE with FORMAT one of human, jsonl, json",
+                crate::redact::text(s)
+            )),
+        }
+    }
 }
 
 /// Writes a report in a format.
@@ -220,5 +290,32 @@ pub fn write(fmt: Format, r: &Report, quiet: bool, w: &mut dyn Write) -> io::Res
     match fmt {
         Format::Human => human::write(r, quiet, w),
         Format::Jsonl => jsonl::write(r, w),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, r.record)?;
+            w.write_all(b"\n")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_files_take_their_format_from_the_name() {
+        let f = |s: &str| Output::parse(s).map(|o| o.format);
+        assert_eq!(f("evidence.json"), Ok(Format::Json));
+        assert_eq!(f("/tmp/FINDINGS.JSONL"), Ok(Format::Jsonl));
+        assert_eq!(f("summary.txt"), Ok(Format::Human));
+        assert_eq!(f("json=out.dat"), Ok(Format::Json));
+        assert_eq!(
+            Output::parse("a=b.json").unwrap().path.unwrap().to_str(),
+            Some("a=b.json")
+        );
+        assert!(f("report").is_err());
+        assert!(f("json=").is_err());
+        // The message masks a PAN-like name.
+        let e = Output::parse("4111111111111111.dat").unwrap_err();
+        assert!(!e.contains("4111111111111111"), "{e}");
     }
 }
