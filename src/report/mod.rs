@@ -7,11 +7,14 @@
 //! standard output or a report file, written atomically ([`atomic`]).
 
 pub mod atomic;
+pub mod csv;
 pub mod evidence;
+pub mod html;
 pub mod human;
 pub mod integrity;
 pub mod jsonl;
 pub mod pci;
+pub mod sarif;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -222,6 +225,13 @@ pub enum Format {
     Jsonl,
     /// The evidence record: one JSON document (schema/evidence.schema.json).
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// The ROC "storage of account data" inventory, one row per data store
+    /// and field.
+    Csv,
+    /// One self-contained HTML page for auditors.
+    Html,
 }
 
 impl Format {
@@ -231,6 +241,9 @@ impl Format {
             Format::Human => "human",
             Format::Jsonl => "jsonl",
             Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Csv => "csv",
+            Format::Html => "html",
         }
     }
 
@@ -242,6 +255,9 @@ impl Format {
             "txt" | "log" => Format::Human,
             "jsonl" | "ndjson" => Format::Jsonl,
             "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "csv" => Format::Csv,
+            "html" | "htm" => Format::Html,
             _ => return None,
         })
     }
@@ -278,7 +294,8 @@ impl Output {
             }),
             None => Err(format!(
                 "{}: cannot tell the format from the extension; use .txt, .jsonl, .json, \
-                 or FORMAT=FILE with FORMAT one of human, jsonl, json",
+                 .sarif, .csv, .html, or FORMAT=FILE with FORMAT one of human, jsonl, \
+                 json, sarif, csv, html",
                 crate::redact::text(s)
             )),
         }
@@ -294,6 +311,9 @@ pub fn write(fmt: Format, r: &Report, quiet: bool, w: &mut dyn Write) -> io::Res
             serde_json::to_writer_pretty(&mut *w, r.record)?;
             w.write_all(b"\n")
         }
+        Format::Sarif => sarif::write(r, w),
+        Format::Csv => csv::write(r, w),
+        Format::Html => html::write(r, w),
     }
 }
 
