@@ -3,13 +3,14 @@
 //! exit code. `main.rs` only calls [`main_exit`].
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
+use crate::baseline::Baseline;
 use crate::container::Limits;
 use crate::detect::Detector;
 use crate::fingerprint::Fingerprinter;
@@ -17,6 +18,7 @@ use crate::progress::Progress;
 use crate::report::evidence::{self, Evidence, Exclusion, KeyInfo};
 use crate::report::{self, exit, Format, Output, Report, Summary};
 use crate::scan::{self, Config, Counters};
+use crate::suppress::Suppressions;
 use crate::walk::WalkConfig;
 
 const AFTER_HELP: &str = "\
@@ -78,6 +80,45 @@ pub struct Args {
     /// Write the JSON evidence record to FILE (same as `--report json=FILE`).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Sign JSON evidence records with this Ed25519 private key (PKCS#8
+    /// PEM, from `pan-scan keygen` or `openssl genpkey -algorithm ed25519`).
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
+
+    /// Read options from this TOML file [default: $PAN_SCAN_CONFIG, else
+    /// /etc/pan-scan.toml when it exists]. The command line wins.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Compare with an earlier JSON evidence record: each finding is new or
+    /// persisting, and what is gone is listed as resolved (needs the same
+    /// PAN_SCAN_KEY or --key-file as that run).
+    #[arg(long, value_name = "RECORD")]
+    pub baseline: Option<PathBuf>,
+
+    /// Accepted findings (TOML: by fingerprint, id or path glob, each with
+    /// a justification and an optional expiry date). Suppressed findings are
+    /// listed but count for neither the verdict nor the exit code.
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+
+    /// What makes the exit code 1: any card data, or only card data the
+    /// baseline did not have (`new`, needs --baseline).
+    #[arg(long, value_enum, value_name = "WHAT", default_value = "any")]
+    pub fail_on: FailOn,
+
+    /// Exclusions from the configuration file.
+    #[arg(skip)]
+    pub config_excludes: Vec<String>,
+
+    /// The configuration file read, if any.
+    #[arg(skip)]
+    pub config_file: Option<PathBuf>,
 
     /// Worker threads [default: number of CPUs].
     #[arg(short = 'j', long, value_name = "N")]
@@ -175,6 +216,15 @@ pub struct Args {
     pub max_buffer: u64,
 }
 
+/// What fails a run (exit code 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any card data that is neither a test PAN nor suppressed.
+    Any,
+    /// Only card data that the baseline did not have.
+    New,
+}
+
 /// Subcommands. A directory named like one is scanned as `./selftest`.
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -235,11 +285,19 @@ impl Args {
         if self.max_ratio == 0 {
             bail!("--max-ratio must be at least 1");
         }
+        if self.fail_on == FailOn::New && self.baseline.is_none() {
+            bail!("--fail-on new needs --baseline (an earlier JSON evidence record)");
+        }
         Ok(Config {
             walk: WalkConfig {
                 roots,
                 threads,
-                excludes: self.exclude.clone(),
+                excludes: self
+                    .config_excludes
+                    .iter()
+                    .chain(&self.exclude)
+                    .cloned()
+                    .collect(),
                 respect_ignore: self.respect_ignore,
                 follow: self.follow,
                 one_file_system: self.one_file_system,
@@ -304,9 +362,15 @@ impl Args {
                 .walk
                 .excludes
                 .iter()
-                .map(|g| Exclusion {
+                .enumerate()
+                .map(|(i, g)| Exclusion {
                     pattern: crate::redact::text(g).into_owned(),
-                    source: "command-line".into(),
+                    source: match &self.config_file {
+                        Some(p) if i < self.config_excludes.len() => {
+                            format!("config:{}", crate::redact::path(p))
+                        }
+                        _ => "command-line".into(),
+                    },
                 })
                 .collect(),
             respect_ignore_files: cfg.walk.respect_ignore,
@@ -331,14 +395,19 @@ impl Args {
             "quiet": self.quiet,
             "progress": !self.quiet && !self.no_progress,
             "key_file": self.key_file.as_deref().map(crate::redact::path),
+            "sign_key": self.sign_key.as_deref().map(crate::redact::path),
+            "config_file": self.config_file.as_deref().map(crate::redact::path),
+            "baseline": self.baseline.as_deref().map(crate::redact::path),
+            "suppressions": self.suppressions.as_deref().map(crate::redact::path),
+            "fail_on": if self.fail_on == FailOn::New { "new" } else { "any" },
         })
     }
 }
 
 /// Runs pan-scan with the process's arguments; returns the exit code.
 pub fn main_exit() -> i32 {
-    let args = match Args::try_parse() {
-        Ok(a) => a,
+    let matches = match Args::command().try_get_matches() {
+        Ok(m) => m,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
@@ -348,6 +417,23 @@ pub fn main_exit() -> i32 {
             };
         }
     };
+    let mut args = match Args::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return exit::ERROR;
+        }
+    };
+    if args.command.is_none() {
+        if let Some(path) = crate::config::locate(&args, Path::new(crate::config::DEFAULT_PATH)) {
+            let res = crate::config::load(&path)
+                .and_then(|f| crate::config::apply(&mut args, f, &path, &matches));
+            if let Err(e) = res {
+                eprintln!("pan-scan: {e:#}");
+                return exit::ERROR;
+            }
+        }
+    }
     let res = match &args.command {
         Some(Command::Selftest(a)) => crate::selftest::main(a),
         Some(Command::Verify(a)) => crate::report::integrity::verify_main(a),
@@ -370,19 +456,54 @@ fn run(args: &Args) -> Result<i32> {
     let outputs = args.outputs();
     let fp = Fingerprinter::from_config(args.key_file.as_deref())?;
     let key = fp.source.clone();
+    let stable = !matches!(key, crate::fingerprint::KeySource::Random);
     let key_info = KeyInfo {
         source: key.label(),
         key_id: fp.key_id(),
-        stable_across_runs: !matches!(key, crate::fingerprint::KeySource::Random),
+        stable_across_runs: stable,
+    };
+    let today = crate::runinfo::timestamp(started)[..10].to_string();
+    let mut suppressions = match &args.suppressions {
+        Some(p) => Some(Suppressions::load(p, &today)?),
+        None => None,
+    };
+    if let Some(s) = &suppressions {
+        for r in s.rules.iter().filter(|r| r.expired) {
+            eprintln!(
+                "pan-scan: warning: suppression {} expired on {}; it no longer applies",
+                crate::redact::text(&r.describe),
+                r.expires.as_deref().unwrap_or("?")
+            );
+        }
+        if !stable && s.needs_stable_key() {
+            eprintln!(
+                "pan-scan: warning: suppressions by fingerprint or id match nothing with a \
+                 random key: set PAN_SCAN_KEY or --key-file"
+            );
+        }
+    }
+    let baseline = match &args.baseline {
+        Some(p) => Some(Baseline::load(
+            p,
+            stable.then_some(key_info.key_id.as_str()),
+        )?),
+        None => None,
     };
     let det = Detector::new(fp);
     let counters = Arc::new(Counters::default());
     let show = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
     let progress = Progress::start(show, counters.clone());
     let stop = AtomicBool::new(false);
-    let outcome = scan::run(&cfg, &det, &counters, &stop)?;
+    let mut outcome = scan::run(&cfg, &det, &counters, &stop)?;
     progress.finish();
-    let summary = Summary::of(&outcome, &key, None);
+    let ids = evidence::ids(&outcome.findings);
+    if let Some(s) = &mut suppressions {
+        s.apply(&mut outcome.findings, &ids);
+    }
+    let comparison = baseline
+        .as_ref()
+        .map(|b| b.compare(&mut outcome.findings, &ids));
+    let summary = Summary::of(&outcome, &key, None, args.fail_on == FailOn::New);
     let code = summary.exit_code;
 
     let ended = std::time::SystemTime::now();
@@ -411,13 +532,19 @@ fn run(args: &Args) -> Result<i32> {
         fingerprint_key: key_info,
         interrupted: outcome.interrupted,
     };
-    let ev = Evidence::build(
+    let mut ev = Evidence::build(
         &outcome.findings,
+        &ids,
         &outcome.skipped,
         &summary,
         run,
         args.scope(&cfg),
     );
+    ev.baseline = comparison;
+    ev.suppressions = suppressions.as_ref().map(|s| evidence::SuppressionSection {
+        source: s.source.clone(),
+        rules: s.records(),
+    });
     let record = serde_json::to_value(&ev)?;
     let report = Report {
         findings: &outcome.findings,

@@ -114,4 +114,41 @@ pub struct Finding {
     /// Structured location (table, column, JSON path, …) when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<serde_json::Map<String, serde_json::Value>>,
+    /// With `--baseline`: whether the previous run had this finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineStatus>,
+    /// A suppression that matched: the finding is listed, but counts for
+    /// neither the verdict nor the exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppressed>,
+}
+
+/// A finding compared with a baseline run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineStatus {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too.
+    Persisting,
+}
+
+/// Why a finding is suppressed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    /// The suppression's justification, as written in the file.
+    pub justification: String,
+    /// Last day it applies (`YYYY-MM-DD`), if it expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// What matched: `fingerprint …`, `id …` or `path GLOB`.
+    pub rule: String,
+}
+
+impl Finding {
+    /// Card data that counts for the verdict: a PAN, track or CVV that is
+    /// neither a published test PAN nor suppressed.
+    pub fn counts_as_card_data(&self) -> bool {
+        self.kind.is_card_data() && !self.test_pan && self.suppressed.is_none()
+    }
 }

@@ -7,7 +7,9 @@
 //! masked numbers and keyed [`fingerprint`]s → [`report`] sinks. No module
 //! after [`detect`] ever sees a full PAN.
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod container;
 pub mod context;
 pub mod coverage;
@@ -28,6 +30,7 @@ pub mod scan;
 pub mod selftest;
 pub mod source;
 pub mod structured;
+pub mod suppress;
 pub mod token;
 pub mod track;
 pub mod walk;

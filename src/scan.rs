@@ -448,6 +448,8 @@ fn finding(det: &Detector, path: &str, l: Located) -> Finding {
         revealed_digits: h.revealed,
         track: h.track,
         location: l.location,
+        baseline: None,
+        suppressed: None,
     }
 }
 
@@ -478,6 +480,8 @@ fn extra_finding(path: &str, e: Extra) -> Finding {
         revealed_digits: None,
         track: None,
         location: Some(e.location),
+        baseline: None,
+        suppressed: None,
     }
 }
 

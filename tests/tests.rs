@@ -11,4 +11,5 @@ mod evidence;
 mod leaks;
 mod rules;
 mod structured;
+mod triage;
 mod walk;

@@ -179,6 +179,10 @@ pub struct Totals<'a> {
     pub by_brand: &'a BTreeMap<String, u64>,
     pub by_confidence: &'a BTreeMap<&'static str, u64>,
     pub card_data_findings: u64,
+    pub suppressed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_card_data_findings: Option<u64>,
+    pub fail_on: &'static str,
     pub test_pan_findings: u64,
     pub masked_noncompliant: u64,
     pub unique_pans: u64,
@@ -204,8 +208,20 @@ pub struct Evidence<'a> {
     pub findings: Vec<Item<'a>>,
     pub summary: EvidenceSummary<'a>,
     pub pci_dss: PciSection,
+    /// With `--baseline`: the earlier run, and what it had that is gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Comparison>,
+    /// With `--suppressions`: every rule, expired or not, and its matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressions: Option<SuppressionSection>,
     pub verdict: Verdict,
     pub exit_code: i32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SuppressionSection {
+    pub source: String,
+    pub rules: Vec<crate::suppress::RuleRecord>,
 }
 
 /// The path of the file on disk that holds `path` (before the first `!`).
@@ -319,25 +335,26 @@ pub fn ids(findings: &[Finding]) -> Vec<String> {
 }
 
 impl<'a> Evidence<'a> {
-    /// Builds the record from the run's findings, coverage and summary.
+    /// Builds the record from the run's findings (`ids` from [`ids`]),
+    /// coverage and summary.
     pub fn build(
         findings: &'a [Finding],
+        ids: &[String],
         skipped: &'a [Skipped],
         summary: &'a Summary,
         run: Run,
         scope: Scope,
     ) -> Evidence<'a> {
-        let ids = ids(findings);
         let items: Vec<Item> = findings
             .iter()
-            .zip(&ids)
+            .zip(ids)
             .map(|(f, id)| Item {
                 id: id.clone(),
                 finding: f,
             })
             .collect();
 
-        // Facts for the PCI DSS map.
+        // Facts (suppressed findings have none) for the PCI DSS map.
         let mut facts: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for it in &items {
             for fact in pci::facts_of(it.finding) {
@@ -377,6 +394,9 @@ impl<'a> Evidence<'a> {
                     by_brand: &summary.by_brand,
                     by_confidence: &summary.by_confidence,
                     card_data_findings: summary.card_data_findings,
+                    suppressed: summary.suppressed,
+                    new_card_data_findings: summary.new_card_data_findings,
+                    fail_on: summary.fail_on,
                     test_pan_findings: summary.test_pan_findings,
                     masked_noncompliant: summary.masked_noncompliant,
                     unique_pans: summary.unique_pans,
@@ -388,6 +408,8 @@ impl<'a> Evidence<'a> {
             },
             findings: items,
             pci_dss,
+            baseline: None,
+            suppressions: None,
             verdict: summary.verdict,
             exit_code: summary.exit_code,
         }
@@ -410,7 +432,7 @@ fn top_directories(items: &[Item]) -> Vec<DirCount> {
     for it in items {
         let e = by.entry(directory(&it.finding.path)).or_default();
         e.0 += 1;
-        if it.finding.kind.is_card_data() && !it.finding.test_pan {
+        if it.finding.counts_as_card_data() {
             e.1 += 1;
         }
     }
@@ -528,6 +550,8 @@ mod tests {
             revealed_digits: None,
             track: None,
             location: loc.map(|v| v.as_object().unwrap().clone()),
+            baseline: None,
+            suppressed: None,
         }
     }
 

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::{Report, Verdict};
-use crate::finding::Kind;
+use crate::finding::{BaselineStatus, Finding, Kind};
 
 /// 1234567 → "1,234,567".
 pub fn thousands(n: u64) -> String {
@@ -80,6 +80,22 @@ fn place(loc: Option<&serde_json::Map<String, serde_json::Value>>) -> String {
     parts.join(" ")
 }
 
+/// A finding's baseline status and suppression, if any.
+fn triage(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
+    match f.baseline {
+        Some(BaselineStatus::New) => write!(w, " NEW")?,
+        Some(BaselineStatus::Persisting) => write!(w, " (persisting)")?,
+        None => {}
+    }
+    if let Some(s) = &f.suppressed {
+        write!(w, " suppressed: {}", s.justification)?;
+        if let Some(d) = &s.expires {
+            write!(w, " (until {d})")?;
+        }
+    }
+    Ok(())
+}
+
 pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
     if quiet && s.verdict == Verdict::Clean && s.findings == 0 {
@@ -89,15 +105,17 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
         let place = place(f.location.as_ref());
         match f.kind {
             Kind::SadField => {
-                writeln!(
+                write!(
                     w,
                     "{}:{}: {} named like sensitive authentication data [sad_field]",
                     f.path, f.line, place
                 )?;
+                triage(f, w)?;
+                writeln!(w)?;
                 continue;
             }
             Kind::Cvv => {
-                writeln!(
+                write!(
                     w,
                     "{}:{}: CVV {} beside a PAN{} [cvv, {}]",
                     f.path,
@@ -110,6 +128,8 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
                     },
                     f.confidence.label()
                 )?;
+                triage(f, w)?;
+                writeln!(w)?;
                 continue;
             }
             _ => {}
@@ -150,6 +170,7 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
         if f.encoding != "ascii" {
             write!(w, " ({})", f.encoding)?;
         }
+        triage(f, w)?;
         writeln!(w)?;
     }
     for k in r.skipped.iter().filter(|k| k.reason.is_error()) {
@@ -254,6 +275,13 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
                 thousands(s.masked_noncompliant)
             )?;
         }
+        if s.suppressed > 0 {
+            writeln!(
+                w,
+                "suppressed {} findings match a suppression (listed, not counted)",
+                thousands(s.suppressed)
+            )?;
+        }
         if s.findings_omitted > 0 {
             writeln!(
                 w,
@@ -261,6 +289,17 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
                 thousands(s.findings_omitted)
             )?;
         }
+    }
+    if let Some(b) = r.record.get("baseline") {
+        let n = |k: &str| b[k].as_u64().unwrap_or(0);
+        writeln!(
+            w,
+            "baseline   {} new, {} persisting, {} resolved since {}",
+            thousands(n("new")),
+            thousands(n("persisting")),
+            thousands(n("resolved_count")),
+            b["started_at"].as_str().unwrap_or("?")
+        )?;
     }
     if s.atime_not_preserved > 0 {
         writeln!(
@@ -271,6 +310,9 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
     }
     let verdict = match s.verdict {
         Verdict::Clean => "CLEAN: no card data found, everything read",
+        Verdict::CardDataFound if s.fail_on == "new" && s.new_card_data_findings == Some(0) => {
+            "CARD DATA FOUND, none new since the baseline"
+        }
         Verdict::CardDataFound => "CARD DATA FOUND",
         Verdict::Incomplete if s.interrupted => "INCOMPLETE: interrupted before the end",
         Verdict::Incomplete => "INCOMPLETE: no card data found, but some files could not be read",

@@ -83,8 +83,16 @@ pub struct Summary {
     pub by_kind: BTreeMap<&'static str, u64>,
     pub by_brand: BTreeMap<String, u64>,
     pub by_confidence: BTreeMap<&'static str, u64>,
-    /// PANs and tracks that are not known test PANs.
+    /// PANs, tracks and CVVs that are neither known test PANs nor
+    /// suppressed.
     pub card_data_findings: u64,
+    /// Findings a suppression matched (listed, not counted as card data).
+    pub suppressed: u64,
+    /// With `--baseline`: card-data findings the baseline did not have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_card_data_findings: Option<u64>,
+    /// `any` or `new` (`--fail-on`): what makes the exit code 1.
+    pub fail_on: &'static str,
     /// Findings whose number is a published test PAN.
     pub test_pan_findings: u64,
     /// Masked PANs that show more than BIN + last four.
@@ -116,7 +124,12 @@ pub struct Report<'a> {
 
 impl Summary {
     /// Computes the summary, verdict and exit code of an outcome.
-    pub fn of(o: &Outcome, key: &KeySource, signal_exit: Option<i32>) -> Summary {
+    pub fn of(
+        o: &Outcome,
+        key: &KeySource,
+        signal_exit: Option<i32>,
+        fail_on_new: bool,
+    ) -> Summary {
         let rules = crate::rules::get();
         let Stats {
             files_scanned,
@@ -137,6 +150,9 @@ impl Summary {
             by_confidence.insert(c.label(), 0);
         }
         let mut card = card_data_omitted;
+        let mut new_card = card_data_omitted;
+        let mut compared = false;
+        let mut suppressed = 0;
         let mut test = 0;
         let mut noncompliant = 0;
         let mut unique = std::collections::HashSet::new();
@@ -148,8 +164,16 @@ impl Summary {
             }
             if f.test_pan {
                 test += 1;
-            } else if f.kind.is_card_data() {
+            }
+            if f.suppressed.is_some() {
+                suppressed += 1;
+            }
+            compared |= f.baseline.is_some();
+            if f.counts_as_card_data() {
                 card += 1;
+                if f.baseline != Some(crate::finding::BaselineStatus::Persisting) {
+                    new_card += 1;
+                }
             }
             if f.compliant == Some(false) {
                 noncompliant += 1;
@@ -173,11 +197,15 @@ impl Summary {
         } else {
             Verdict::Clean
         };
+        // With --fail-on new, card data the baseline already had does not
+        // fail the run; the verdict still says it is there.
+        let failing = if fail_on_new { new_card } else { card };
         let exit_code = match (signal_exit, verdict) {
             (Some(code), _) => code,
-            (None, Verdict::CardDataFound) => exit::FOUND,
-            (None, Verdict::Incomplete) => exit::INCOMPLETE,
+            (None, Verdict::CardDataFound) if failing > 0 => exit::FOUND,
             (None, Verdict::Clean) => exit::CLEAN,
+            (None, _) if incomplete > 0 || o.interrupted => exit::INCOMPLETE,
+            (None, _) => exit::CLEAN,
         };
         let secs = o.elapsed.as_secs_f64();
         Summary {
@@ -194,6 +222,9 @@ impl Summary {
             by_brand,
             by_confidence,
             card_data_findings: card,
+            suppressed,
+            new_card_data_findings: compared.then_some(new_card),
+            fail_on: if fail_on_new { "new" } else { "any" },
             test_pan_findings: test,
             masked_noncompliant: noncompliant,
             unique_pans: unique.len() as u64,

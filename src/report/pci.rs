@@ -103,9 +103,12 @@ pub fn get() -> &'static Mapping {
     })
 }
 
-/// The facts a finding shows (none for a suppressed one: the caller filters).
+/// The facts a finding shows (none for a suppressed one).
 pub fn facts_of(f: &Finding) -> Vec<&'static str> {
     let mut v = Vec::new();
+    if f.suppressed.is_some() {
+        return v;
+    }
     if f.test_pan {
         v.push("test_pan");
         return v;
