@@ -9,5 +9,6 @@ mod containers;
 mod encodings;
 mod leaks;
 mod rules;
+mod selftest;
 mod structured;
 mod walk;
