@@ -10,6 +10,7 @@ mod encodings;
 mod evidence;
 mod leaks;
 mod rules;
+mod selftest;
 mod structured;
 mod triage;
 mod walk;

@@ -119,3 +119,13 @@ pub fn contains_pan(hay: &[u8], pan: &str) -> bool {
         .iter()
         .any(|f| hay.windows(f.len()).any(|w| w == f.as_slice()))
 }
+
+/// How many runs of 13-19 ASCII digits that pass Luhn `hay` holds: tokens
+/// of ASCII letters and digits made of digits only (a digit run inside a
+/// hex id or digest is not a number).
+pub fn full_pan_runs(hay: &[u8]) -> usize {
+    hay.split(|b| !b.is_ascii_alphanumeric())
+        .filter(|t| (13..=19).contains(&t.len()) && t.iter().all(u8::is_ascii_digit))
+        .filter(|t| pan_scan::pan::luhn_valid(t))
+        .count()
+}
