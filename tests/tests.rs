@@ -10,4 +10,5 @@ mod encodings;
 mod leaks;
 mod rules;
 mod structured;
+mod verify;
 mod walk;

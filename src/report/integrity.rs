@@ -605,8 +605,9 @@ Exit codes:
      --pubkey was given and the record is not signed
   2  usage or I/O error, or the file is not a sealed evidence record
 
-Without --pubkey only the digest is checked, which proves no origin: anyone
-who edits the record can recompute it.")]
+Without --pubkey only the digest (and an embedded signature against the key
+embedded beside it) is checked, which proves no origin: anyone who edits the
+record can recompute the digest and re-sign it with their own key.")]
 pub struct VerifyArgs {
     /// The JSON evidence record; `-` reads standard input.
     #[arg(value_name = "REPORT")]
