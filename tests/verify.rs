@@ -260,3 +260,27 @@ fn verify_exits_2_on_what_is_not_a_sealed_record() {
         stderr(&out)
     );
 }
+
+#[test]
+fn keygen_keys_work_with_openssl() {
+    let openssl = Path::new("/usr/bin/openssl");
+    if !openssl.is_file() {
+        eprintln!("skipped: no /usr/bin/openssl");
+        return;
+    }
+    let t = Tree::new();
+    let prefix = t.path().join("signer");
+    keygen(&prefix);
+    // OpenSSL before 3.5 reads only PKCS#8 v1 Ed25519 keys.
+    let out = std::process::Command::new(openssl)
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        out.stdout,
+        std::fs::read(pub_path(&prefix)).unwrap(),
+        "openssl derives the same public key"
+    );
+}

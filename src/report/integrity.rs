@@ -76,7 +76,9 @@ use anyhow::{anyhow, bail, Result};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
+};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -197,6 +199,19 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// the raw 32-byte public key.
 pub fn key_sha256(key: &VerifyingKey) -> String {
     sha256_hex(key.as_bytes())
+}
+
+/// The private key as PKCS#8 v1 PEM, the form `openssl genpkey` writes.
+/// Not the v2 form `SigningKey::to_pkcs8_pem` writes (with the public key
+/// inside): OpenSSL before 3.5 cannot read that, and an auditor's tools
+/// must be able to use the key.
+fn private_key_pem(key: &SigningKey) -> Zeroizing<String> {
+    KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    }
+    .to_pkcs8_pem(LineEnding::LF)
+    .expect("an Ed25519 private key encodes as PKCS#8")
 }
 
 fn public_key_pem(key: &VerifyingKey) -> String {
@@ -682,9 +697,7 @@ pub fn keygen_main(args: &KeygenArgs) -> Result<i32> {
     getrandom::getrandom(&mut seed).map_err(|e| anyhow!("no randomness for the key: {e}"))?;
     let key = SigningKey::from_bytes(&seed);
     seed.zeroize();
-    let pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| anyhow!("encoding the private key: {e}"))?;
+    let pem = private_key_pem(&key);
     let verifying = key.verifying_key();
     let write = |p: &Path, shown: &str, text: &[u8]| -> Result<()> {
         crate::report::atomic::write(p, |w| w.write_all(text))
@@ -1059,7 +1072,7 @@ mod tests {
         let k = key(11);
         let sk = d.path().join("k");
         let pk = d.path().join("k.pub");
-        std::fs::write(&sk, k.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+        std::fs::write(&sk, private_key_pem(&k).as_bytes()).unwrap();
         std::fs::write(&pk, public_key_pem(&k.verifying_key())).unwrap();
         assert_eq!(load_signing_key(&sk).unwrap().to_bytes(), k.to_bytes());
         assert_eq!(load_verifying_key(&pk).unwrap(), k.verifying_key());
@@ -1202,6 +1215,31 @@ mod tests {
         t["summary"]["verdict"] = json!("clean");
         std::fs::write(&data, canonical(&t)).unwrap();
         assert!(!openssl_verify(&openssl, &pk, &data, &sigfile));
+    }
+
+    #[test]
+    fn openssl_reads_our_private_key() {
+        let Some(openssl) = tool("openssl") else {
+            return;
+        };
+        let d = tempfile::tempdir().unwrap();
+        let k = key(13);
+        let sk = d.path().join("k");
+        std::fs::write(&sk, private_key_pem(&k).as_bytes()).unwrap();
+        let out = run(std::process::Command::new(&openssl)
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&sk));
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            public_key_pem(&k.verifying_key())
+        );
+        // The same v1 form as openssl's own keys.
+        let (osk, _) = openssl_key(&openssl, d.path());
+        let theirs = std::fs::read_to_string(&osk).unwrap();
+        assert_eq!(
+            private_key_pem(&load_signing_key(&osk).unwrap()).as_str(),
+            theirs
+        );
     }
 
     #[test]
