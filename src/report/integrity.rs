@@ -222,14 +222,51 @@ fn public_key_pem(key: &VerifyingKey) -> String {
 // ---------------------------------------------------------------------------
 // Sealing
 
+/// The jq path of the first floating-point number in `v`, if any.
+fn float_path(v: &Value, at: &mut String) -> Option<String> {
+    match v {
+        Value::Number(n) if n.is_f64() => Some(if at.is_empty() {
+            ".".into()
+        } else {
+            at.clone()
+        }),
+        Value::Object(m) => m.iter().find_map(|(k, v)| {
+            let len = at.len();
+            at.push_str(&format!("[{}]", Value::from(k.as_str())));
+            let got = float_path(v, at);
+            at.truncate(len);
+            got
+        }),
+        Value::Array(a) => a.iter().enumerate().find_map(|(i, v)| {
+            let len = at.len();
+            at.push_str(&format!("[{i}]"));
+            let got = float_path(v, at);
+            at.truncate(len);
+            got
+        }),
+        _ => None,
+    }
+}
+
 /// Adds (or replaces) the record's top-level `integrity` member: the
 /// SHA-256 of [`canonical`]`(record)` and, with a key, an Ed25519
 /// signature of those canonical bytes.
 ///
+/// The record must hold no floating-point number: jq 1.6 writes `100.0`
+/// as `100`, jq 1.7 keeps the literal, so no canonical form could match
+/// both, and the auditor's recomputation would fail. Write such values as
+/// integers (tenths, milliseconds) or strings. Debug builds check this.
+///
 /// # Panics
 ///
-/// If `record` is not a JSON object (an evidence record always is).
+/// If `record` is not a JSON object (an evidence record always is); in
+/// debug builds, if it holds a floating-point number.
 pub fn seal(record: &mut Value, key: Option<&SigningKey>) {
+    debug_assert!(
+        float_path(record, &mut String::new()).is_none(),
+        "evidence record holds a floating-point number at {}: jq cannot recompute its digest",
+        float_path(record, &mut String::new()).unwrap_or_default()
+    );
     let bytes = canonical(record);
     let mut integrity = json!({
         "algorithm": "sha256",
@@ -799,6 +836,29 @@ mod tests {
         let u = sealed(None);
         assert!(u["integrity"].get("signature").is_none());
         assert_eq!(u["integrity"]["sha256"], i["sha256"]);
+    }
+
+    #[test]
+    fn float_path_names_the_first_float() {
+        assert_eq!(float_path(&record(), &mut String::new()), None);
+        let v = json!({"a": [1, {"b": 2.5}], "c": -3});
+        assert_eq!(
+            float_path(&v, &mut String::new()).as_deref(),
+            Some(r#"["a"][1]["b"]"#)
+        );
+        assert_eq!(
+            float_path(&json!(0.0), &mut String::new()).as_deref(),
+            Some(".")
+        );
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "floating-point number at [\"summary\"][\"throughput_mib_s\"]")]
+    fn sealing_a_float_panics_in_debug_builds() {
+        let mut r = record();
+        r["summary"]["throughput_mib_s"] = json!(100.0);
+        seal(&mut r, None);
     }
 
     #[test]
