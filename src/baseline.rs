@@ -69,6 +69,12 @@ impl Baseline {
         if v["record_type"] != crate::report::evidence::RECORD_TYPE {
             bail!("baseline {source}: not a pan-scan evidence record (write one with --json FILE)");
         }
+        // An edited baseline could hide findings: its digest must hold.
+        if v.get(crate::report::integrity::MEMBER).is_some() {
+            if let Err(e) = crate::report::integrity::check(bytes, None) {
+                bail!("baseline {source}: {e}");
+            }
+        }
         let Some(key_id) = key_id else {
             bail!(
                 "--baseline needs a fingerprint key that stays the same between runs: \

@@ -482,6 +482,11 @@ fn run(args: &Args) -> Result<i32> {
             );
         }
     }
+    // A bad signing key fails before the scan, not after it.
+    let sign_key = match &args.sign_key {
+        Some(p) => Some(report::integrity::load_signing_key(p)?),
+        None => None,
+    };
     let baseline = match &args.baseline {
         Some(p) => Some(Baseline::load(
             p,
@@ -545,7 +550,8 @@ fn run(args: &Args) -> Result<i32> {
         source: s.source.clone(),
         rules: s.records(),
     });
-    let record = serde_json::to_value(&ev)?;
+    let mut record = serde_json::to_value(&ev)?;
+    report::integrity::seal(&mut record, sign_key.as_ref());
     let report = Report {
         findings: &outcome.findings,
         skipped: &outcome.skipped,

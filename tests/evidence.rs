@@ -295,3 +295,57 @@ fn a_report_that_cannot_be_written_is_an_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("extension"));
 }
+
+#[test]
+fn a_signed_record_verifies_and_an_edited_one_does_not() {
+    let t = tree();
+    let keys = t.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let key = keys.join("sign");
+    let o = run(&["keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let ev = keys.join("evidence.json");
+    let o = run(&[
+        "--no-progress",
+        "--json",
+        ev.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+        t.path().join("www").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&std::fs::read(&ev).unwrap()).unwrap();
+    assert_valid(&v);
+    assert_eq!(v["integrity"]["signature"]["algorithm"], "ed25519");
+    let pubkey = format!("{}.pub", key.to_str().unwrap());
+    let verify = |p: &std::path::Path| {
+        run(&["verify", p.to_str().unwrap(), "--pubkey", &pubkey])
+            .status
+            .code()
+    };
+    assert_eq!(verify(&ev), Some(0));
+    // An auditor's copy with the verdict changed to clean fails.
+    let text = std::fs::read_to_string(&ev).unwrap();
+    let edited = text.replace("\"verdict\": \"card-data-found\"", "\"verdict\": \"clean\"");
+    assert_ne!(edited, text);
+    let bad = keys.join("edited.json");
+    std::fs::write(&bad, edited).unwrap();
+    assert_eq!(verify(&bad), Some(1));
+    // An edited record is refused as a baseline too.
+    let o = bin()
+        .env("PAN_SCAN_KEY", "0123456789abcdef")
+        .args(["--no-progress", "--baseline", bad.to_str().unwrap()])
+        .arg(t.path().join("www"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("baseline"));
+    // A bad signing key stops the run before it scans.
+    let o = run(&["--sign-key", pubkey.as_str(), t.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}

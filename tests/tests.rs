@@ -13,4 +13,5 @@ mod rules;
 mod selftest;
 mod structured;
 mod triage;
+mod verify;
 mod walk;
