@@ -151,32 +151,10 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Confidence, Kind};
+    use crate::finding::Kind;
 
     fn finding(path: &str) -> Finding {
-        Finding {
-            kind: Kind::Pan,
-            brand: None,
-            masked: "411111******1111".into(),
-            first6: "411111".into(),
-            last4: "1111".into(),
-            length: 16,
-            fingerprint: None,
-            path: path.into(),
-            line: 1,
-            column: 1,
-            offset: 0,
-            test_pan: false,
-            confidence: Confidence::High,
-            reasons: vec![],
-            encoding: "ascii",
-            compliant: None,
-            revealed_digits: None,
-            track: None,
-            location: None,
-            baseline: None,
-            suppressed: None,
-        }
+        Finding::sample(Kind::Pan, path)
     }
 
     fn record(key: &str, ids: &[&str]) -> Vec<u8> {

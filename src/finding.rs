@@ -146,6 +146,35 @@ pub struct Suppressed {
 }
 
 impl Finding {
+    /// A high-confidence Visa finding of `kind` at line 1 of `path`, with
+    /// no fingerprint, location or triage: the base that tests adjust.
+    #[doc(hidden)]
+    pub fn sample(kind: Kind, path: &str) -> Finding {
+        Finding {
+            kind,
+            brand: Some("VISA".into()),
+            masked: "411111******1111".into(),
+            first6: "411111".into(),
+            last4: "1111".into(),
+            length: 16,
+            fingerprint: None,
+            path: path.into(),
+            line: 1,
+            column: 1,
+            offset: 0,
+            test_pan: false,
+            confidence: Confidence::High,
+            reasons: Vec::new(),
+            encoding: "ascii",
+            compliant: None,
+            revealed_digits: None,
+            track: None,
+            location: None,
+            baseline: None,
+            suppressed: None,
+        }
+    }
+
     /// Card data that counts for the verdict: a PAN, track or CVV that is
     /// neither a published test PAN nor suppressed.
     pub fn counts_as_card_data(&self) -> bool {

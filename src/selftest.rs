@@ -1492,7 +1492,6 @@ pub fn main(args: &SelftestArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Confidence;
 
     const PREFIX: &str = "/tmp/planted/";
 
@@ -1506,25 +1505,15 @@ mod tests {
     /// The finding the scanner would give for `p`.
     fn finding_for(p: &Planted) -> Finding {
         Finding {
-            kind: p.kind,
             brand: None,
             masked: p.masked.clone(),
             first6: p.first6.clone(),
             last4: p.last4.clone(),
             length: p.masked.len() as u8,
-            fingerprint: None,
-            path: format!("{PREFIX}{}", p.path),
             line: p.line.unwrap_or(1),
-            column: 1,
-            offset: 0,
             test_pan: true,
-            confidence: Confidence::High,
-            reasons: Vec::new(),
-            encoding: "ascii",
-            compliant: None,
-            revealed_digits: None,
-            track: None,
             location: (!p.location.is_empty()).then(|| p.location.clone()),
+            ..Finding::sample(p.kind, &format!("{PREFIX}{}", p.path))
         }
     }
 

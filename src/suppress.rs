@@ -217,31 +217,12 @@ impl Suppressions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Confidence, Kind};
+    use crate::finding::Kind;
 
     fn finding(kind: Kind, path: &str, fp: Option<&str>) -> Finding {
         Finding {
-            kind,
-            brand: None,
-            masked: "411111******1111".into(),
-            first6: "411111".into(),
-            last4: "1111".into(),
-            length: 16,
             fingerprint: fp.map(str::to_string),
-            path: path.into(),
-            line: 1,
-            column: 1,
-            offset: 0,
-            test_pan: false,
-            confidence: Confidence::High,
-            reasons: vec![],
-            encoding: "ascii",
-            compliant: None,
-            revealed_digits: None,
-            track: None,
-            location: None,
-            baseline: None,
-            suppressed: None,
+            ..Finding::sample(kind, path)
         }
     }
 

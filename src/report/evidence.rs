@@ -527,31 +527,12 @@ fn sad(items: &[Item]) -> Sad {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Confidence;
 
     fn finding(kind: Kind, path: &str, fp: &str, loc: Option<serde_json::Value>) -> Finding {
         Finding {
-            kind,
-            brand: Some("VISA".into()),
-            masked: "411111******1111".into(),
-            first6: "411111".into(),
-            last4: "1111".into(),
-            length: 16,
             fingerprint: Some(fp.into()),
-            path: path.into(),
-            line: 1,
-            column: 1,
-            offset: 0,
-            test_pan: false,
-            confidence: Confidence::High,
-            reasons: vec![],
-            encoding: "ascii",
-            compliant: None,
-            revealed_digits: None,
-            track: None,
             location: loc.map(|v| v.as_object().unwrap().clone()),
-            baseline: None,
-            suppressed: None,
+            ..Finding::sample(kind, path)
         }
     }
 
