@@ -293,6 +293,21 @@ fn parts(
             loc.insert("content_type".into(), redact::text(&t).into_owned().into());
         }
         match &part.body {
+            // A text attachment with a file name (`cards.csv`) is a member
+            // like any other attachment, so it gets its own name and its
+            // format's locations (CSV column, JSON path).
+            PartType::Text(s) | PartType::Html(s) if part.attachment_name().is_some() => {
+                let name = part.attachment_name().unwrap_or_default();
+                let mpath = member_path(path, &format!("{prefix}{name}"));
+                ok &= node(
+                    cx,
+                    top,
+                    sink,
+                    &mpath,
+                    depth + 1,
+                    &mut Cursor::new(s.as_bytes()),
+                );
+            }
             PartType::Text(s) | PartType::Html(s) => {
                 text.segment(loc);
                 text.push(s);
