@@ -53,6 +53,9 @@ pub struct Counters {
 /// Totals of a run.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Stats {
+    /// Regular files (and FIFOs named on the command line, and stdin) that
+    /// the walk reached and tried to read.
+    pub files_seen: u64,
     /// Files (and streams) read to their end.
     pub files_scanned: u64,
     /// Bytes scanned, including files cut short by an error and the
@@ -95,6 +98,7 @@ impl Local {
     fn merge(&mut self, mut o: Local) {
         self.findings.append(&mut o.findings);
         self.skipped.append(&mut o.skipped);
+        self.stats.files_seen += o.stats.files_seen;
         self.stats.files_scanned += o.stats.files_scanned;
         self.stats.bytes_scanned += o.stats.bytes_scanned;
         self.stats.members_scanned += o.stats.members_scanned;
@@ -212,6 +216,7 @@ impl<'s, 'a> Worker<'s, 'a> {
     }
 
     fn scan_file(&mut self, path: &Path, explicit: bool) {
+        self.local.stats.files_seen += 1;
         let opened = match source::open(path, explicit) {
             Ok(o) => o,
             Err(e) => return self.skip(path, Reason::of_io(&e), io_detail(&e), None),
@@ -511,6 +516,7 @@ pub fn run(
         let cx = shared.ctx();
         // Its size is unknown: only each stream's own ratio is checked.
         let top = Top::new(u64::MAX);
+        w.local.stats.files_seen += 1;
         let ok = if cfg.limits.enabled {
             container::node(&cx, &top, &mut w, STDIN_NAME, 0, &mut lock)
         } else {

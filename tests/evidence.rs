@@ -107,6 +107,7 @@ fn the_record_validates_and_holds_every_section() {
     let cov = &v["coverage"];
     assert_eq!(cov["complete"], false);
     // Five files read; the gzip's stream failed (listed below).
+    assert_eq!(cov["files_seen"], 6);
     assert_eq!(cov["files_scanned"], 5);
     let entries = cov["entries"].as_array().unwrap();
     assert!(

@@ -93,6 +93,9 @@ pub struct Exclusion {
 pub struct Coverage<'a> {
     /// Everything in scope was read: no error-class coverage entry.
     pub complete: bool,
+    /// Regular files the walk reached (and stdin).
+    pub files_seen: u64,
+    /// Of those, read to their end with every member.
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub members_scanned: u64,
@@ -376,6 +379,7 @@ impl<'a> Evidence<'a> {
             scope,
             coverage: Coverage {
                 complete,
+                files_seen: summary.files_seen,
                 files_scanned: summary.files_scanned,
                 bytes_scanned: summary.bytes_scanned,
                 members_scanned: summary.members_scanned,

@@ -68,6 +68,8 @@ impl Verdict {
 pub struct Summary {
     pub verdict: Verdict,
     pub exit_code: i32,
+    /// Files the walk reached and tried to read.
+    pub files_seen: u64,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     /// Container members (decompressed streams, archive members, document
@@ -132,6 +134,7 @@ impl Summary {
     ) -> Summary {
         let rules = crate::rules::get();
         let Stats {
+            files_seen,
             files_scanned,
             bytes_scanned,
             members_scanned,
@@ -211,6 +214,7 @@ impl Summary {
         Summary {
             verdict,
             exit_code,
+            files_seen,
             files_scanned,
             bytes_scanned,
             members_scanned,
