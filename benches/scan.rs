@@ -108,7 +108,7 @@ fn detector_bench(c: &mut Criterion) {
     let (data, planted) = logs(16 << 20, 1000);
     let mut scratch = Scratch::default();
     let mut reader = Reader::default();
-    let got = reader.scan(&det, &mut scratch, &data[..], usize::MAX, None, |_| {});
+    let got = reader.scan(&det, &mut scratch, &data[..], usize::MAX, None, |_| true);
     assert_eq!(
         got.hits.len(),
         planted,
@@ -119,7 +119,7 @@ fn detector_bench(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("logs_16MiB", |b| {
         b.iter(|| {
-            let got = reader.scan(&det, &mut scratch, &data[..], usize::MAX, None, |_| {});
+            let got = reader.scan(&det, &mut scratch, &data[..], usize::MAX, None, |_| true);
             assert_eq!(got.hits.len(), planted);
         })
     });

@@ -4,7 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
@@ -450,6 +450,22 @@ pub fn main_exit() -> i32 {
     }
 }
 
+/// SIGINT and SIGTERM stop the scan: what was read is reported, marked
+/// interrupted, and the exit code is 130 or 143. A second signal ends the
+/// process at once. Returns the exit code a signal asked for (0: none).
+fn on_signals(stop: &Arc<AtomicBool>) -> Result<Arc<AtomicUsize>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let code = Arc::new(AtomicUsize::new(0));
+    for (sig, exit) in [(SIGINT, exit::SIGINT), (SIGTERM, exit::SIGTERM)] {
+        // Registered first, so it sees the flag set by an earlier signal.
+        flag::register_conditional_shutdown(sig, exit, stop.clone())?;
+        flag::register_usize(sig, code.clone(), exit as usize)?;
+        flag::register(sig, stop.clone())?;
+    }
+    Ok(code)
+}
+
 fn run(args: &Args) -> Result<i32> {
     let started = std::time::SystemTime::now();
     let cfg = args.config()?;
@@ -498,9 +514,14 @@ fn run(args: &Args) -> Result<i32> {
     let counters = Arc::new(Counters::default());
     let show = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
     let progress = Progress::start(show, counters.clone());
-    let stop = AtomicBool::new(false);
+    let stop = Arc::new(AtomicBool::new(false));
+    let signal = on_signals(&stop)?;
     let mut outcome = scan::run(&cfg, &det, &counters, &stop)?;
     progress.finish();
+    let signal_exit = match signal.load(Ordering::Relaxed) {
+        0 => None,
+        code => Some(code as i32),
+    };
     let ids = evidence::ids(&outcome.findings);
     if let Some(s) = &mut suppressions {
         s.apply(&mut outcome.findings, &ids);
@@ -508,7 +529,7 @@ fn run(args: &Args) -> Result<i32> {
     let comparison = baseline
         .as_ref()
         .map(|b| b.compare(&mut outcome.findings, &ids));
-    let summary = Summary::of(&outcome, &key, None, args.fail_on == FailOn::New);
+    let summary = Summary::of(&outcome, &key, signal_exit, args.fail_on == FailOn::New);
     let code = summary.exit_code;
 
     let ended = std::time::SystemTime::now();

@@ -179,6 +179,7 @@ impl<'s, 'a> Worker<'s, 'a> {
         attr: Option<&mut dyn Attributor>,
     ) -> (u64, Option<std::io::Error>) {
         let counters = self.sh.counters;
+        let stop = self.sh.stop;
         let got = self.reader.scan(
             self.sh.det,
             &mut self.scratch,
@@ -187,6 +188,7 @@ impl<'s, 'a> Worker<'s, 'a> {
             attr,
             |n| {
                 counters.bytes.fetch_add(n, Ordering::Relaxed);
+                !stop.load(Ordering::Relaxed)
             },
         );
         counters

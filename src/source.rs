@@ -65,7 +65,9 @@ impl Reader {
 
     /// Scans a stream to its end. `max_hits` bounds the hits kept (the rest
     /// are counted); `attr` places hits in the stream's structure;
-    /// `progress` is called with the bytes of each buffer.
+    /// `progress` is called with the bytes of each buffer, and stops the
+    /// scan (error [`Stopped`]) when it returns false: a buffer read is
+    /// always scanned, nothing after it is read.
     pub fn scan<R: Read>(
         &mut self,
         det: &Detector,
@@ -73,7 +75,7 @@ impl Reader {
         mut rdr: R,
         max_hits: usize,
         mut attr: Option<&mut dyn Attributor>,
-        mut progress: impl FnMut(u64),
+        mut progress: impl FnMut(u64) -> bool,
     ) -> Scanned {
         let cap = self.buf.len();
         let mut out = Scanned::default();
@@ -141,9 +143,13 @@ impl Reader {
             }
             let scanned = (emit_end - scan_start) as u64;
             out.bytes += scanned;
-            progress(scanned);
+            let go_on = progress(scanned);
             if eof {
                 out.error = err;
+                break;
+            }
+            if !go_on {
+                out.error = Some(io::Error::other(Stopped));
                 break;
             }
             let keep_from = emit_end.saturating_sub(CONTEXT_BEFORE);
@@ -168,6 +174,19 @@ impl Reader {
         out
     }
 }
+
+/// The error of a scan told to stop (SIGINT/SIGTERM): the file or member
+/// is recorded as `interrupted` with the bytes scanned before it.
+#[derive(Debug)]
+pub struct Stopped;
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("scan interrupted")
+    }
+}
+
+impl std::error::Error for Stopped {}
 
 /// Reads until `buf` is full, the stream ends, or an error (returned with
 /// the count read before it).
@@ -251,7 +270,7 @@ mod tests {
         let d = det();
         let mut s = Scratch::default();
         let mut r = Reader::new(chunk);
-        r.scan(&d, &mut s, data, usize::MAX, None, |_| {})
+        r.scan(&d, &mut s, data, usize::MAX, None, |_| true)
     }
 
     #[test]
@@ -297,7 +316,7 @@ mod tests {
         let data = b"4532015112830366\n".repeat(10);
         let d = det();
         let mut s = Scratch::default();
-        let got = Reader::new(4096).scan(&d, &mut s, &data[..], 3, None, |_| {});
+        let got = Reader::new(4096).scan(&d, &mut s, &data[..], 3, None, |_| true);
         assert_eq!((got.hits.len(), got.omitted), (3, 7));
     }
 }

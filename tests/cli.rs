@@ -330,3 +330,65 @@ fn findings_per_file_limit_counts_the_rest() {
     assert_eq!(sm["findings_omitted"], 20);
     assert_eq!(sm["card_data_findings"], 30);
 }
+
+/// SIGINT or SIGTERM mid-scan: what was read is reported, the file being
+/// read is listed as interrupted, and the exit code is 130 / 143. The scan
+/// reads a FIFO that the test feeds, so the signal lands while a read is
+/// pending; the data written after it fills the buffer being read, which is
+/// scanned, and nothing after that is read.
+#[test]
+fn a_signal_mid_scan_still_writes_an_interrupted_report() {
+    use std::io::Write;
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let t = Tree::new();
+        let fifo = t.path().join("feed");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let report = t.path().join("evidence.json");
+        let child = bin()
+            .args(["--no-progress", "--format", "jsonl", "--json"])
+            .arg(&report)
+            .arg(&fifo)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Opening for writing waits for pan-scan to open the FIFO.
+        let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        w.write_all(b"card 4539578763621486\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // More data completes the pending buffer; pan-scan then stops
+        // reading (the write fails with a broken pipe once it has gone).
+        let _ = w.write_all(&vec![b'x'; 1 << 20]);
+        drop(w);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "signal {sig}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let recs: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let sum = recs.last().unwrap();
+        assert_eq!(sum["type"], "summary");
+        assert_eq!(sum["interrupted"], true);
+        assert_eq!(sum["exit_code"], code);
+        assert!(
+            recs.iter()
+                .any(|r| r["type"] == "finding" && r["last4"] == "1486"),
+            "the number read before the signal is reported: {text}"
+        );
+        assert!(
+            recs.iter()
+                .any(|r| r["type"] == "skipped" && r["reason"] == "interrupted"),
+            "{text}"
+        );
+        // The evidence record is written too, and says so.
+        let ev: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        assert_eq!(ev["run"]["interrupted"], true);
+        assert_eq!(ev["coverage"]["complete"], false);
+    }
+}

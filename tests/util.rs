@@ -90,7 +90,7 @@ pub fn detector() -> Detector {
 /// The detector on a byte string (one buffer or many).
 pub fn detect(det: &Detector, data: &[u8]) -> (Vec<Located>, Scratch) {
     let mut s = Scratch::default();
-    let got = Reader::default().scan(det, &mut s, data, usize::MAX, None, |_| {});
+    let got = Reader::default().scan(det, &mut s, data, usize::MAX, None, |_| true);
     (got.hits, s)
 }
 

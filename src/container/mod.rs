@@ -309,6 +309,12 @@ pub fn classify(e: &io::Error) -> (Reason, String) {
     if let Some(hit) = e.get_ref().and_then(|x| x.downcast_ref::<LimitHit>()) {
         return (Reason::Limit, hit.to_string());
     }
+    if let Some(s) = e
+        .get_ref()
+        .and_then(|x| x.downcast_ref::<crate::source::Stopped>())
+    {
+        return (Reason::Interrupted, s.to_string());
+    }
     match e.kind() {
         io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput
             if e.raw_os_error().is_none() =>
