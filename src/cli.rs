@@ -29,6 +29,12 @@ Examples:
   pan-scan -e '*.iso' -e node_modules /  exclude by glob
   PAN_SCAN_KEY=$(cat /etc/pan-scan.key) pan-scan -q /home   for cron
   pan-scan --max-ratio 200 --max-depth 4 /backups   stricter container limits
+  pan-scan --json evidence.json --report report.html --sign-key signer /srv
+                                         evidence record, HTML report, signed
+  pan-scan --config /etc/pan-scan.toml   options from a file (cron, systemd)
+  pan-scan --baseline last.json --fail-on new /srv   fail only on new card data
+  pan-scan selftest                      plant test PANs in every format, find them
+  pan-scan verify evidence.json --pubkey signer.pub  check a signed record
 
 Containers are opened by default, recognised by content: gzip, bzip2, xz,
 zstd; tar and zip (also jar/war); docx/xlsx/pptx and odt/ods/odp text; PDF
@@ -45,7 +51,10 @@ Exit codes:
   0  nothing found and everything was read
   1  card data found (a PAN or track data that is not a known test PAN)
   2  usage or fatal error
-  3  nothing found, but some files could not be read (coverage incomplete)";
+  3  nothing found, but some files could not be read (coverage incomplete)
+  130, 143  interrupted by SIGINT / SIGTERM (the report is still written)
+Suppressed findings never count; with --fail-on new only card data that the
+baseline did not have makes the exit code 1.";
 
 /// Finds card numbers, track data and masked PANs in files, without ever
 /// revealing one (PCI DSS v4.0.1 data discovery).
