@@ -1531,42 +1531,8 @@ mod tests {
     fn every_format_is_planted_with_its_own_test_pan() {
         let (d, cases) = planted();
         let names: Vec<&str> = cases.iter().map(|c| c.format).collect();
-        for want in [
-            "text",
-            "log_grouped_spaces",
-            "log_grouped_dashes",
-            "track1",
-            "track2",
-            "masked_pan",
-            "utf16le_bom",
-            "utf16be",
-            "full_width_utf8",
-            "shift_jis",
-            "gzip",
-            "bzip2",
-            "xz",
-            "zstd",
-            "tar",
-            "tar_gz",
-            "zip",
-            "zip_in_tar_gz",
-            "docx",
-            "xlsx",
-            "pptx",
-            "odt",
-            "ods",
-            "pdf",
-            "eml_attachment",
-            "mbox",
-            "mysqldump",
-            "pg_dump_copy",
-            "csv",
-            "json",
-            "json_lines",
-            "sqlite",
-        ] {
-            assert!(names.contains(&want), "{want} is not planted");
-        }
+        // The list of formats is spelled out in tests/selftest.rs.
+        assert!(names.len() >= 32, "{names:?}");
         let unique: HashSet<&str> = names.iter().copied().collect();
         assert_eq!(unique.len(), names.len(), "a format is planted twice");
         let items: Vec<&Planted> = cases.iter().flat_map(|c| &c.planted).collect();
