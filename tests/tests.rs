@@ -10,5 +10,6 @@ mod encodings;
 mod evidence;
 mod leaks;
 mod rules;
+mod sarif;
 mod structured;
 mod walk;
