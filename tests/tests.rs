@@ -6,6 +6,7 @@ mod util;
 
 mod cli;
 mod containers;
+mod csv;
 mod encodings;
 mod evidence;
 mod leaks;
