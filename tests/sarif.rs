@@ -83,6 +83,15 @@ fn tree() -> Tree {
         b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-not-deflate",
     );
     t.file("tree/skipme/x.log", format!("card {LIVE}\n"));
+    // A SQLite database: its values are read through SQLite, so their
+    // lines are not lines of the file.
+    let db = rusqlite::Connection::open(t.path().join("tree/db/cards.db")).unwrap();
+    db.execute_batch(&format!(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, pan TEXT, cvv TEXT);\n\
+         INSERT INTO p VALUES (1, '{LIVE2}', '789');"
+    ))
+    .unwrap();
+    drop(db);
     t
 }
 
@@ -265,6 +274,9 @@ fn sarif_validates_and_mirrors_the_record() {
                 assert!(fq.contains(m), "{fq}");
                 assert_eq!(res["properties"]["line"], f["line"]);
             }
+            None if f["location"]["rowid"].is_number() => {
+                assert!(region.is_null(), "a SQLite value has no line in the file");
+            }
             None => {
                 assert_eq!(region["startLine"], f["line"]);
                 if f["column"].as_u64().unwrap() > 0 {
@@ -289,6 +301,7 @@ fn sarif_validates_and_mirrors_the_record() {
             .count()
     };
     assert_eq!(by_uri("backup/site.tar.gz"), 1);
+    assert!(by_uri("db/cards.db") >= 2, "the SQLite PAN and CVV");
     assert_eq!(by_uri("odd/a%20b%231%25.log"), 1);
     let member = results
         .iter()
@@ -461,6 +474,80 @@ fn the_sarif_multitool_reports_no_errors() {
     std::fs::write(&file, &raw).unwrap();
     let errors = multitool_errors(&tool, &file, t.path());
     assert!(errors.is_empty(), "SARIF multitool errors: {errors:#?}");
+
+    let (_, raw) = several_roots(&t);
+    let file = t.path().join("roots.sarif");
+    std::fs::write(&file, &raw).unwrap();
+    let errors = multitool_errors(&tool, &file, t.path());
+    assert!(errors.is_empty(), "SARIF multitool errors: {errors:#?}");
+}
+
+/// A run on several roots from `tree/www`: standard input, `.`, a relative
+/// file root that climbs with `..`, an absolute directory. Checks the log
+/// against the schema and that each base plus its relative URI names the
+/// file the finding is in; returns the log and its bytes.
+fn several_roots(t: &Tree) -> (Value, Vec<u8>) {
+    let www = t.path().join("tree/www");
+    let mut c = bin()
+        .args([
+            "--format",
+            "sarif",
+            "--no-progress",
+            "-",
+            ".",
+            "../db/shop.sql",
+        ])
+        .arg(t.path().join("tree/odd"))
+        .current_dir(&www)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("card {LIVE}\n").as_bytes())
+        .unwrap();
+    let out = c.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(schema_errors(&log).is_empty(), "{:#?}", schema_errors(&log));
+    let bases = log["runs"][0]["originalUriBaseIds"].as_object().unwrap();
+    assert_eq!(bases.len(), 3, "{bases:#?}");
+    for b in bases.values() {
+        let u = b["uri"].as_str().unwrap();
+        assert!(
+            u.starts_with("file:///") && u.ends_with('/') && !u.contains(".."),
+            "{u}"
+        );
+    }
+    // Each base plus its relative URI names the file the finding is in.
+    let mut resolved = 0;
+    for r in log["runs"][0]["results"].as_array().unwrap() {
+        let art = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+        let path = r["properties"]["path"].as_str().unwrap();
+        let Some(base) = art["uriBaseId"].as_str() else {
+            assert_eq!(path, "-", "only standard input has no base");
+            continue;
+        };
+        let base = bases[base]["uri"].as_str().unwrap();
+        let url = format!("{base}{}", art["uri"].as_str().unwrap());
+        let at = PathBuf::from(percent_decode(url.strip_prefix("file://").unwrap()));
+        let want = www.join(path.split('!').next().unwrap());
+        assert_eq!(
+            std::fs::canonicalize(&at).unwrap(),
+            std::fs::canonicalize(&want).unwrap(),
+            "{url} for {path}"
+        );
+        resolved += 1;
+    }
+    assert!(resolved >= 5, "{resolved}");
+    (log, out.stdout)
+}
+
+#[test]
+fn several_roots_resolve_to_their_files() {
+    several_roots(&tree());
 }
 
 #[test]

@@ -16,7 +16,9 @@
 //! finding inside a container (`backup.tar.gz!site/app.log`) is located on
 //! the file on disk, with the member path in a logical location and in the
 //! result's properties; its line and column are the member's, so they are
-//! given in the properties and not as a region of the outer file.
+//! given in the properties and not as a region of the outer file (nor are
+//! the lines of text extracted from a SQLite table, a PDF page or a mail
+//! part).
 //! Every coverage entry (a file or member not fully scanned) is a
 //! tool-execution notification of the invocation: `warning` when data may
 //! have been missed, `note` for a scope decision (excluded, symlink, …).
@@ -243,13 +245,21 @@ pub fn encode_path(p: &str) -> String {
     out
 }
 
-/// `a/./b//c` → `a/b/c` (`..` is kept: symlinks make it unresolvable).
+/// `a/./b//c/../d` → `a/b/d`, lexically (SARIF consumers refuse `..` in a
+/// base URI); a `..` that climbs above a relative path's start is kept.
 fn clean(p: &str) -> String {
     let abs = p.starts_with('/');
-    let parts: Vec<&str> = p
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
+    let mut parts: Vec<&str> = Vec::new();
+    for s in p.split('/') {
+        match s {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            ".." if abs => {}
+            s => parts.push(s),
+        }
+    }
     let body = parts.join("/");
     if abs {
         format!("/{body}")
@@ -515,6 +525,24 @@ fn message(f: &Value) -> String {
     )
 }
 
+/// Whether a finding's line, column and offset are positions in the file's
+/// own bytes: not for a value read through SQLite (`rowid`), the text of a
+/// PDF page or a mail part, whose lines are those of the extracted text.
+fn at_file_bytes(loc: &Value) -> bool {
+    const EXTRACTED: [&str; 8] = [
+        "rowid",
+        "page",
+        "sheet",
+        "slide",
+        "paragraph",
+        "message",
+        "part",
+        "content_type",
+    ];
+    loc.as_object()
+        .is_none_or(|l| !EXTRACTED.iter().any(|k| l.contains_key(*k)))
+}
+
 fn result(
     f: &Value,
     object: &str,
@@ -532,7 +560,7 @@ fn result(
     let line = f["line"].as_u64().unwrap_or(0);
     let col = f["column"].as_u64().unwrap_or(0);
     let offset = f["offset"].as_u64().unwrap_or(0);
-    if member.is_none() && file != "-" && line > 0 {
+    if member.is_none() && file != "-" && line > 0 && at_file_bytes(&f["location"]) {
         let mut region = json!({"startLine": line});
         if col > 0 {
             region["startColumn"] = col.into();
@@ -835,6 +863,9 @@ mod tests {
         assert_eq!(b.split("one.log"), (".".into(), "one.log"));
         assert_eq!(clean("/a/./b//c/"), "/a/b/c");
         assert_eq!(clean("./x"), "x");
+        assert_eq!(clean("/tmp/t/../t/www"), "/tmp/t/www");
+        assert_eq!(clean("/../a"), "/a");
+        assert_eq!(clean("../a/../../b"), "../../b");
         assert_eq!(pascal("permission_denied"), "PermissionDenied");
     }
 
