@@ -74,15 +74,21 @@ fn no_output_holds_a_full_pan() {
     let reports = tempfile::tempdir().unwrap();
     let rdir = reports.path().join(VISA);
     std::fs::create_dir(&rdir).unwrap();
-    let files: Vec<String> = [format!("{MC}.json"), "r.txt".into(), "r.jsonl".into()]
-        .iter()
-        .map(|n| rdir.join(n).to_str().unwrap().to_string())
-        .collect();
+    let files: Vec<String> = [
+        format!("{MC}.json"),
+        "r.txt".into(),
+        "r.jsonl".into(),
+        format!("{AMEX}.sarif"),
+        "r.csv".into(),
+    ]
+    .iter()
+    .map(|n| rdir.join(n).to_str().unwrap().to_string())
+    .collect();
     let with_reports: Vec<&str> = files
         .iter()
         .flat_map(|f| ["--report", f.as_str()])
         .collect();
-    for fmt in ["human", "jsonl", "json"] {
+    for fmt in ["human", "jsonl", "json", "sarif", "csv"] {
         for extra in [vec![], vec!["--follow"], vec!["-q"], with_reports.clone()] {
             let mut c = bin();
             c.args(["--format", fmt])

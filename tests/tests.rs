@@ -6,10 +6,12 @@ mod util;
 
 mod cli;
 mod containers;
+mod csv;
 mod encodings;
 mod evidence;
 mod leaks;
 mod rules;
+mod sarif;
 mod selftest;
 mod structured;
 mod triage;
