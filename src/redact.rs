@@ -2,8 +2,11 @@
 //! detect in: file paths, archive member names, error messages. A file
 //! named `4111111111111111.txt` must not put the number on the screen. Any
 //! run of 12–19 digits (ASCII or full-width, possibly split by single
-//! spaces, dashes, dots or underscores) that passes Luhn, and any run of 20
-//! or more, keeps only its first six and last four digits.
+//! separators: any ASCII punctuation or space, a full-width hyphen or an
+//! ideographic space, or `%20`) that passes Luhn, and any run of 20 or
+//! more, keeps only its first six and last four digits. The separators are
+//! broader than the detector's (space, dash, `+`, `%20`): masking a date
+//! that happens to pass Luhn costs nothing, printing a PAN costs an audit.
 
 use std::borrow::Cow;
 
@@ -17,8 +20,14 @@ fn digit_value(c: char) -> Option<u8> {
     }
 }
 
-fn is_sep(c: char) -> bool {
-    matches!(c, ' ' | '-' | '_' | '.' | '－')
+/// The length (in chars) of a separator starting at `chars[j]`, if any.
+fn sep_len(chars: &[char], j: usize) -> Option<usize> {
+    match *chars.get(j)? {
+        '%' if chars.get(j + 1) == Some(&'2') && chars.get(j + 2) == Some(&'0') => Some(3),
+        c if c.is_ascii_punctuation() || c == ' ' || c == '\t' => Some(1),
+        '－' | '\u{3000}' => Some(1),
+        _ => None,
+    }
 }
 
 /// `s` with PAN-like digit runs masked (`*` for each hidden digit).
@@ -38,9 +47,10 @@ pub fn text(s: &str) -> Cow<'_, str> {
             if j < chars.len() && digit_value(chars[j]).is_some() {
                 pos.push(j);
                 j += 1;
-            } else if j + 1 < chars.len() && is_sep(chars[j]) && digit_value(chars[j + 1]).is_some()
+            } else if let Some(k) = sep_len(&chars, j)
+                .filter(|&k| chars.get(j + k).and_then(|&c| digit_value(c)).is_some())
             {
-                j += 1;
+                j += k;
             } else {
                 break;
             }
@@ -94,6 +104,25 @@ mod tests {
         assert_eq!(text("backup-2024-05-01.tar"), "backup-2024-05-01.tar");
         assert_eq!(text("id 4111111111111112"), "id 4111111111111112");
         assert!(matches!(text("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn masks_pans_split_by_any_separator() {
+        for (s, want) in [
+            ("4532+0151+1283+0366.txt", "4532+01**+****+0366.txt"),
+            ("4532%200151%201283%200366", "4532%2001**%20****%200366"),
+            ("4532/0151/1283/0366", "4532/01**/****/0366"),
+            ("4532,0151,1283,0366", "4532,01**,****,0366"),
+            ("4532:0151:1283:0366", "4532:01**:****:0366"),
+            (
+                "4532\u{3000}0151\u{3000}1283\u{3000}0366",
+                "4532\u{3000}01**\u{3000}****\u{3000}0366",
+            ),
+        ] {
+            assert_eq!(text(s), want, "{s}");
+        }
+        // Two separators in a row end the run.
+        assert_eq!(text("4532++0151128303"), "4532++0151128303");
     }
 
     #[test]

@@ -16,6 +16,16 @@ fn no_output_holds_a_full_pan() {
         &format!("{MC}/{VISA}.txt"),
         format!("card {VISA}\n{AMEX}\n"),
     );
+    // Names grouped the way URLs and exports group numbers.
+    // (Each holds a finding, so that its name is printed.)
+    t.file(
+        &format!("{}.txt", grouped(MC, "+")),
+        format!("card {VISA}\n"),
+    );
+    t.file(
+        &format!("{}.csv", grouped(AMEX, "%20")),
+        format!("card {VISA}\n"),
+    );
     t.file(
         "utf16.txt",
         format!("\u{feff}card {MC}")
@@ -147,4 +157,13 @@ fn no_output_holds_a_full_pan() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!contains_pan(&out.stderr, VISA));
     assert!(String::from_utf8_lossy(&out.stderr).contains("453201******0366-missing"));
+}
+
+/// `pan` in groups of four joined by `sep`.
+fn grouped(pan: &str, sep: &str) -> String {
+    pan.as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(sep)
 }

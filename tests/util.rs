@@ -98,13 +98,20 @@ pub fn detect(det: &Detector, data: &[u8]) -> (Vec<Located>, Scratch) {
 /// dash, in UTF-16LE/BE.
 pub fn pan_forms(pan: &str) -> Vec<Vec<u8>> {
     let mut forms = vec![pan.as_bytes().to_vec()];
-    for sep in [" ", "-"] {
-        let g: Vec<String> = pan
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8(c.to_vec()).unwrap())
-            .collect();
-        forms.push(g.join(sep).into_bytes());
+    // Groups of four (4-4-4-4, 4-4-4-3) and Amex's 4-6-5.
+    let fours: Vec<&str> = pan
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let amex = if pan.len() == 15 {
+        vec![&pan[..4], &pan[4..10], &pan[10..]]
+    } else {
+        fours.clone()
+    };
+    for sep in [" ", "-", "+", "%20", "/", ".", "_", ",", ":"] {
+        forms.push(fours.join(sep).into_bytes());
+        forms.push(amex.join(sep).into_bytes());
     }
     let le: Vec<u8> = pan.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
     let be: Vec<u8> = pan.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
