@@ -583,3 +583,54 @@ fn report_files_hold_the_same_sarif_as_standard_output() {
     assert_eq!(v["runs"][0]["results"], json!([]));
     assert_eq!(v["runs"][0]["invocations"][0]["exitCode"], 0);
 }
+
+#[test]
+fn baselines_and_suppressions_use_sarifs_own_terms() {
+    let t = Tree::new();
+    let key = "0123456789abcdef-sarif";
+    t.file("s/old.log", format!("card {LIVE}\n"));
+    let base = t.path().join("base.json");
+    let go = |args: &[&str]| {
+        crate::util::bin()
+            .env("PAN_SCAN_KEY", key)
+            .args(["--no-progress", "--no-config"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let s = t.path().join("s");
+    go(&["--json", base.to_str().unwrap(), s.to_str().unwrap()]);
+    t.file("s/vendor/new.log", "card 5457623890123454\n");
+    let sup = t.file(
+        "sup.toml",
+        "[[suppress]]\npath = \"**/vendor/**\"\njustification = \"vendor sample (SEC-9)\"\n",
+    );
+    let o = go(&[
+        "--format",
+        "sarif",
+        "--baseline",
+        base.to_str().unwrap(),
+        "--suppressions",
+        sup.to_str().unwrap(),
+        s.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(schema_errors(&v).is_empty(), "{:?}", schema_errors(&v));
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let by = |last4: &str| {
+        results
+            .iter()
+            .find(|r| r["properties"]["masked"].as_str().unwrap().ends_with(last4))
+            .unwrap()
+    };
+    assert_eq!(by("1486")["baselineState"], "unchanged");
+    assert!(by("1486").get("suppressions").is_none());
+    let new = by("3454");
+    assert_eq!(new["baselineState"], "new");
+    assert_eq!(new["suppressions"][0]["kind"], "external");
+    assert_eq!(new["suppressions"][0]["status"], "accepted");
+    assert_eq!(
+        new["suppressions"][0]["justification"],
+        "vendor sample (SEC-9)"
+    );
+}

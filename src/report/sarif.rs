@@ -10,6 +10,9 @@
 //! that shows too much; `note`: a compliantly masked PAN), its message
 //! names the masked number, the brand and the place, and
 //! `partialFingerprints["panScanId/v1"]` carries the finding's stable id.
+//! With `--baseline` a result has `baselineState` (`new`, `unchanged`); a
+//! suppressed finding carries an accepted external `suppressions` entry
+//! with its justification.
 //!
 //! Locations are relative to the scanned root (`uriBaseId` `SRCROOT`, then
 //! `SRCROOT2`, … for further roots, resolved in `originalUriBaseIds`). A
@@ -605,7 +608,7 @@ fn result(
     if !object.is_empty() {
         props["object"] = object.into();
     }
-    Some(json!({
+    let mut result = json!({
         "ruleId": rule.id,
         "ruleIndex": index,
         "kind": "fail",
@@ -619,7 +622,23 @@ fn result(
             _ => 30.0,
         },
         "properties": props,
-    }))
+    });
+    // A baseline comparison and a suppression in SARIF's own terms, so
+    // that dashboards show them.
+    match f["baseline"].as_str() {
+        Some("new") => result["baselineState"] = "new".into(),
+        Some("persisting") => result["baselineState"] = "unchanged".into(),
+        _ => {}
+    }
+    if let Some(s) = f.get("suppressed").filter(|s| s.is_object()) {
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": s["justification"],
+            "properties": {"rule": s["rule"], "expires": s["expires"]},
+        }]);
+    }
+    Some(result)
 }
 
 /// A coverage entry as a tool-execution notification.
