@@ -11,6 +11,8 @@
 # 4. warms the page cache;
 # 5. times, best wall time of --runs (3) each, with the same thread count N:
 #      cat      find DIR -type f -print0 | xargs -0 -P N -n 64 cat > /dev/null   (read limit)
+#      read     rg -c -a -j N --no-ignore --hidden -F '<absent literal>' DIR  (the read limit of
+#               one parallel process: no process per 64 files, memchr-speed search)
 #      rg       rg -c -a -j N --no-ignore --hidden -e '<PAN regex>' DIR > /dev/null
 #      pan-scan pan-scan -j N --format jsonl --no-progress DIR > OUT.jsonl
 #               (exit 1 = card data found = success here; any other non-zero exit fails)
@@ -273,6 +275,8 @@ else
   # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
   time_tool cat "0" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
     || die "cat run failed"
+  time_tool read "0 1" rg -c -a -j "$THREADS" --no-ignore --hidden -F 'pan-scan:read-limit:probe' "$CORPUS_DIR" \
+    || die "read run failed"
   time_tool rg "0 1" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
     || die "rg run failed"
 fi
@@ -287,7 +291,7 @@ fi
 export BENCH_CORPUS=$CORPUS_DIR BENCH_OUT=$OUT_JSONL BENCH_RESULTS=$RESULTS BENCH_SIZE=$SIZE \
   BENCH_THREADS=$THREADS BENCH_RUNS=$RUNS BENCH_BYTES=$NBYTES BENCH_FILES=$NFILES BENCH_BIN=$BIN \
   BENCH_CONTAINERS=$CONTAINERS PS_S=${BEST_WALL[pan-scan]} PS_RSS=${PEAK_RSS[pan-scan]} \
-  CAT_S=${BEST_WALL[cat]:-} CAT_RSS=${PEAK_RSS[cat]:-} RG_S=${BEST_WALL[rg]:-} RG_RSS=${PEAK_RSS[rg]:-} \
+  CAT_S=${BEST_WALL[cat]:-} CAT_RSS=${PEAK_RSS[cat]:-} READ_S=${BEST_WALL[read]:-} READ_RSS=${PEAK_RSS[read]:-} RG_S=${BEST_WALL[rg]:-} RG_RSS=${PEAK_RSS[rg]:-} \
   DEC_S=${BEST_WALL[decompress]:-} DEC_RSS=${PEAK_RSS[decompress]:-}
 set +e
 python3 - <<'EOF'
@@ -309,7 +313,8 @@ print("pan-scan benchmark: %s" % corpus)
 if not containers:
     tools = [("cat", float(env["CAT_S"]), int(env["CAT_RSS"])),
              ("rg", float(env["RG_S"]), int(env["RG_RSS"])),
-             ("pan-scan", float(env["PS_S"]), int(env["PS_RSS"]))]
+             ("pan-scan", float(env["PS_S"]), int(env["PS_RSS"])),
+             ("read", float(env["READ_S"]), int(env["READ_RSS"]))]
     print("  %d files, %.2f GB (%.2f GiB), %s threads, best of %s runs, binary %s" % (
         int(env["BENCH_FILES"]), nbytes / 1e9, nbytes / 2**30, env["BENCH_THREADS"], env["BENCH_RUNS"], env["BENCH_BIN"]))
     print()
@@ -317,10 +322,12 @@ if not containers:
     for name, s, rss in tools:
         gbs = nbytes / 1e9 / s if s > 0 else float("inf")
         print("  %-10s %10.3f %8.2f %14.1f" % (name, s, gbs, rss / 1024))
-    cat_s, rg_s, ps_s = (t[1] for t in tools)
+    cat_s, rg_s, ps_s, read_s = (t[1] for t in tools)
     print()
     print("  pan-scan vs cat: %.2fx the read-limit time (%.0f%% of read-limit throughput)" % (
         ratio(ps_s, cat_s), 100 * ratio(cat_s, ps_s)))
+    print("  pan-scan vs read (rg, absent literal): %.2fx its time (%.0f%% of its throughput)" % (
+        ratio(ps_s, read_s), 100 * ratio(read_s, ps_s)))
     print("  pan-scan vs rg : %.2fx rg's time (%s)" % (
         ratio(ps_s, rg_s), "%.2fx faster" % ratio(rg_s, ps_s) if ps_s <= rg_s else "%.2fx slower" % ratio(ps_s, rg_s)))
 else:
@@ -469,9 +476,10 @@ with open(res, "a", newline="") as f:
     w = csv.writer(f)
     if not containers:
         if new:
-            w.writerow(["date", "host", "size", "threads", "cat_s", "rg_s", "panscan_s", "panscan_rss_mib", "found", "expected"])
+            w.writerow(["date", "host", "size", "threads", "cat_s", "rg_s", "panscan_s", "panscan_rss_mib", "found", "expected",
+                        "read_s"])
         w.writerow([now, socket.gethostname(), size, env["BENCH_THREADS"], "%.3f" % cat_s, "%.3f" % rg_s, "%.3f" % ps_s,
-                    "%.1f" % (tools[2][2] / 1024), len(findings), expected["findings"]])
+                    "%.1f" % (tools[2][2] / 1024), len(findings), expected["findings"], "%.3f" % read_s])
     else:
         if new:
             w.writerow(["date", "host", "size", "threads", "compressed_bytes", "content_bytes", "decompress_s",
