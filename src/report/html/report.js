@@ -62,14 +62,20 @@
       tbody.appendChild(frag);
     };
 
+    // The header cells themselves are the controls (a button inside a
+    // header cell blanks the header Chromium repeats on printed pages).
     Array.prototype.forEach.call(ths, function (th, col) {
-      var b = document.createElement("button");
-      b.type = "button";
-      b.className = "sort";
-      b.title = "Sort by this column";
-      while (th.firstChild) b.appendChild(th.firstChild);
-      th.appendChild(b);
-      b.addEventListener("click", function () { sortBy(col); });
+      th.className += " sortable";
+      th.tabIndex = 0;
+      th.setAttribute("role", "button");
+      th.title = "Sort by this column";
+      th.addEventListener("click", function () { sortBy(col); });
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          sortBy(col);
+        }
+      });
     });
 
     q.addEventListener("input", apply);
