@@ -197,10 +197,27 @@ fn tree() -> Tree {
 }
 
 /// Runs pan-scan on the tree: the JSON record on standard output and the
-/// HTML page as a report file, from the same run.
+/// HTML page as a report file, from the same run, signed with a new key.
 fn scan(t: &Tree, out: &Path) -> Value {
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("signer");
+    let k = bin()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(k.status.success(), "{}", String::from_utf8_lossy(&k.stderr));
     let o = bin()
-        .args(["--no-progress", "--format", "json", "--report"])
+        .args([
+            "--no-progress",
+            "--no-config",
+            "--format",
+            "json",
+            "--sign-key",
+        ])
+        .arg(&key)
+        .arg("--report")
         .arg(out)
         .arg(t.path())
         .stdin(Stdio::null())
@@ -442,6 +459,23 @@ fn the_html_report_renders_in_chromium() {
     let chart = &dom[dom.find("<svg id=\"chart-brand\"").unwrap()..];
     let chart = &chart[..chart.find("</svg>").unwrap()];
     assert_eq!(count(chart, "<rect class=\"bar\""), brands);
+
+    // The integrity block of the same record: digest and signing key.
+    let integrity = &dom[dom.find("<section id=\"integrity\"").unwrap()..];
+    let integrity = &integrity[..integrity.find("</section>").unwrap()];
+    for (what, value) in [
+        ("digest", &record["integrity"]["sha256"]),
+        (
+            "key fingerprint",
+            &record["integrity"]["signature"]["public_key_sha256"],
+        ),
+    ] {
+        let value = value
+            .as_str()
+            .unwrap_or_else(|| panic!("{what} in the record"));
+        assert!(integrity.contains(value), "{what} {value} shown");
+    }
+    assert!(integrity.contains("Signing key fingerprint"));
 
     // Sorting and filtering, driven like a user would.
     let driven = dir.path().join("driven.html");

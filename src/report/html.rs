@@ -7,7 +7,8 @@
 //! and masked paths only, so the page does too.
 //!
 //! Sections, each with an id a link can name: `verdict`, `run`, `coverage`,
-//! `pci-dss`, `findings`, `inventory`, `sad`, `charts`, `integrity`. The
+//! `pci-dss`, `findings`, `inventory`, `sad`, `charts`, `integrity`, and
+//! `baseline` and `suppressions` when the run had them. The
 //! findings table is sortable and filterable by the script; without it the
 //! whole table is shown. At most [`MAX_ROWS`] findings are listed (the rest
 //! stay in the JSON record, and the page says how many).
@@ -343,11 +344,18 @@ pub fn render(r: &Report, max_rows: usize) -> String {
         ("coverage", "Coverage"),
         ("pci-dss", "PCI DSS"),
         ("findings", "Findings"),
+        ("baseline", "Baseline"),
+        ("suppressions", "Suppressions"),
         ("inventory", "Inventory"),
         ("sad", "Sensitive authentication data"),
         ("charts", "Charts"),
         ("integrity", "Integrity"),
     ] {
+        // The baseline and suppressions sections exist only when the run
+        // had them.
+        if matches!(id, "baseline" | "suppressions") && v.get(id).is_none_or(Value::is_null) {
+            continue;
+        }
         w!(o, "<li><a href=\"#{id}\">{name}</a></li>");
     }
     o.push_str("</ul></nav>\n</header>\n<main>\n");
@@ -370,6 +378,27 @@ pub fn render(r: &Report, max_rows: usize) -> String {
         thousands(n(v, "/coverage/not_fully_scanned")),
         thousands(n(v, "/coverage/data_may_be_missed")),
     );
+    let suppressed = n(v, "/summary/suppressed");
+    if suppressed > 0 {
+        w!(
+            o,
+            "<p>{} findings match a suppression: they are listed (see Suppressions) but count for neither \
+             the verdict nor the exit code.</p>\n",
+            thousands(suppressed)
+        );
+    }
+    if let Some(new) = at(v, "/summary/new_card_data_findings").as_u64() {
+        w!(
+            o,
+            "<p>{} card-data findings are new since the baseline{}.</p>\n",
+            thousands(new),
+            if st(v, "/summary/fail_on") == "new" {
+                " (<code>--fail-on new</code>: only these set exit code 1)"
+            } else {
+                ""
+            }
+        );
+    }
     if at(v, "/run/interrupted").as_bool() == Some(true) {
         o.push_str("<p><strong>The scan was interrupted</strong>: it did not read everything in scope.</p>\n");
     }
@@ -384,6 +413,8 @@ pub fn render(r: &Report, max_rows: usize) -> String {
         .collect();
     pci_section(&mut o, v, &listed);
     findings_section(&mut o, v, max_rows);
+    baseline_section(&mut o, v, max_rows);
+    suppressions_section(&mut o, v);
     inventory_section(&mut o, v, max_rows);
     sad_section(&mut o, v, &listed);
     charts_section(&mut o, v);
@@ -585,7 +616,8 @@ fn coverage_section(o: &mut String, v: &Value, r: &Report, max_rows: usize) {
         }
     );
     for (k, name) in [
-        ("files_scanned", "Files scanned"),
+        ("files_seen", "Files seen"),
+        ("files_scanned", "Files scanned (read to their end)"),
         ("members_scanned", "Container members scanned"),
         ("not_fully_scanned", "Entries not fully scanned"),
         ("data_may_be_missed", "Of which data may be missed"),
@@ -811,7 +843,8 @@ fn findings_section(o: &mut String, v: &Value, max_rows: usize) {
          <th data-type=\"text\">Id</th><th data-type=\"text\">Kind</th><th data-type=\"text\">Brand</th>\
          <th data-type=\"text\">Number (masked)</th><th data-type=\"text\">Path</th>\
          <th data-type=\"num\" class=\"n\">Line</th><th data-type=\"text\">Place</th>\
-         <th data-type=\"num\">Confidence</th><th data-type=\"text\">Test PAN</th></tr></thead>\n<tbody>\n",
+         <th data-type=\"num\">Confidence</th><th data-type=\"text\">Test PAN</th>\
+         <th data-type=\"text\">Triage</th></tr></thead>\n<tbody>\n",
     );
     for f in &findings[..shown] {
         let id = st(f, "/id");
@@ -819,13 +852,18 @@ fn findings_section(o: &mut String, v: &Value, max_rows: usize) {
         let conf = st(f, "/confidence");
         let test = at(f, "/test_pan").as_bool() == Some(true);
         let reasons = text(at(f, "/reasons"));
+        let baseline = st(f, "/baseline");
+        let suppressed = at(f, "/suppressed");
         w!(
             o,
-            "<tr id=\"{}\" data-kind=\"{}\" data-confidence=\"{}\" data-test-pan=\"{test}\">\
+            "<tr id=\"{}\" data-kind=\"{}\" data-confidence=\"{}\" data-test-pan=\"{test}\" \
+             data-baseline=\"{}\" data-suppressed=\"{}\">\
              <td class=\"id\"><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code>",
             Esc(id),
             Esc(kind),
             Esc(conf),
+            Esc(baseline),
+            suppressed.is_object(),
             Esc(id),
             Esc(kind),
             Esc(st(f, "/brand")),
@@ -838,7 +876,7 @@ fn findings_section(o: &mut String, v: &Value, max_rows: usize) {
         w!(
             o,
             "</td><td class=\"path\">{}</td><td class=\"n\" data-sort-key=\"{line}\" title=\"column {}, byte offset {}\">{line}</td>\
-             <td class=\"wrap\">{}</td><td data-sort-key=\"{}\" title=\"{}\">{}</td><td>{}</td></tr>\n",
+             <td class=\"wrap\">{}</td><td data-sort-key=\"{}\" title=\"{}\">{}</td><td>{}</td><td>",
             Esc(st(f, "/path")),
             n(f, "/column"),
             n(f, "/offset"),
@@ -850,6 +888,130 @@ fn findings_section(o: &mut String, v: &Value, max_rows: usize) {
             )),
             Esc(conf),
             if test { "yes" } else { "" },
+        );
+        if !baseline.is_empty() {
+            w!(
+                o,
+                "<span class=\"badge baseline-{}\">{}</span> ",
+                if baseline == "new" { "new" } else { "other" },
+                Esc(baseline)
+            );
+        }
+        if suppressed.is_object() {
+            let mut why = format!(
+                "{} ({})",
+                st(suppressed, "/justification"),
+                st(suppressed, "/rule")
+            );
+            if let Some(e) = at(suppressed, "/expires").as_str() {
+                w!(why, ", until {e}");
+            }
+            w!(
+                o,
+                "<span class=\"badge suppressed\">suppressed</span> <span class=\"why\">{}</span>",
+                Esc(&why)
+            );
+        }
+        o.push_str("</td></tr>\n");
+    }
+    o.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// With `--baseline`: the earlier run, the counts, and what it had that
+/// is gone.
+fn baseline_section(o: &mut String, v: &Value, max_rows: usize) {
+    let b = at(v, "/baseline");
+    if !b.is_object() {
+        return;
+    }
+    o.push_str("<section id=\"baseline\">\n<h2>Baseline</h2>\n<table class=\"kv\">\n");
+    kv(
+        o,
+        "Baseline record",
+        &format!("<code class=\"break\">{}</code>", Esc(st(b, "/source"))),
+    );
+    kv(
+        o,
+        "Its run",
+        &format!(
+            "scan <code>{}</code>, started {}",
+            Esc(st(b, "/scan_id")),
+            Esc(st(b, "/started_at"))
+        ),
+    );
+    for (k, name) in [
+        ("new", "New findings"),
+        ("persisting", "Persisting findings"),
+        ("resolved_count", "Resolved (gone since)"),
+    ] {
+        kv(o, name, &thousands(n(b, &format!("/{k}"))));
+    }
+    o.push_str("</table>\n");
+    let resolved = arr(b, "/resolved");
+    if !resolved.is_empty() {
+        o.push_str(
+            "<h3>Resolved findings</h3>\n<table id=\"resolved-table\">\n<thead><tr><th>Id</th><th>Kind</th>\
+             <th>Number (masked)</th><th>Path</th><th class=\"n\">Line</th><th>Place</th></tr></thead>\n<tbody>\n",
+        );
+        for r in resolved.iter().take(max_rows) {
+            w!(
+                o,
+                "<tr><td class=\"id\"><code>{}</code></td><td>{}</td><td><code>{}</code></td><td class=\"path\">{}</td>\
+                 <td class=\"n\">{}</td><td class=\"wrap\">{}</td></tr>\n",
+                Esc(st(r, "/id")),
+                Esc(st(r, "/kind")),
+                Esc(st(r, "/masked")),
+                Esc(st(r, "/path")),
+                n(r, "/line"),
+                Esc(&place(at(r, "/location"))),
+            );
+        }
+        o.push_str("</tbody>\n</table>\n");
+        if resolved.len() > max_rows {
+            w!(
+                o,
+                "<p class=\"note\">{} more resolved findings are in the JSON record.</p>\n",
+                thousands((resolved.len() - max_rows) as u64)
+            );
+        }
+    }
+    o.push_str("</section>\n");
+}
+
+/// With `--suppressions`: every rule, its justification, whether it
+/// expired, and how many findings it matched.
+fn suppressions_section(o: &mut String, v: &Value) {
+    let s = at(v, "/suppressions");
+    if !s.is_object() {
+        return;
+    }
+    w!(
+        o,
+        "<section id=\"suppressions\">\n<h2>Suppressions</h2>\n<p>From <code class=\"break\">{}</code>. \
+         A suppressed finding is listed in Findings but counts for neither the verdict nor the exit code; \
+         an expired rule suppresses nothing.</p>\n",
+        Esc(st(s, "/source"))
+    );
+    let rules = arr(s, "/rules");
+    if rules.is_empty() {
+        o.push_str("<p>The file holds no rule.</p>\n</section>\n");
+        return;
+    }
+    o.push_str(
+        "<table id=\"suppressions-table\">\n<thead><tr><th>Rule</th><th>Justification</th><th>Expires</th>\
+         <th>Expired</th><th class=\"n\">Findings matched</th></tr></thead>\n<tbody>\n",
+    );
+    for r in rules {
+        let expired = at(r, "/expired").as_bool() == Some(true);
+        w!(
+            o,
+            "<tr data-expired=\"{expired}\"><td class=\"wrap\"><code>{}</code></td><td class=\"wrap\">{}</td><td>{}</td>\
+             <td>{}</td><td class=\"n\">{}</td></tr>\n",
+            Esc(st(r, "/rule")),
+            Esc(st(r, "/justification")),
+            Esc(st(r, "/expires")),
+            if expired { "<span class=\"badge warn\">expired</span>" } else { "no" },
+            thousands(n(r, "/matched")),
         );
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
@@ -1236,6 +1398,66 @@ mod tests {
         )
     }
 
+    /// The sample run compared with a baseline and with a suppressions
+    /// file, as the CLI adds them: the hostile-path PAN is new, the dump's
+    /// PAN persisting and suppressed, one finding of the baseline resolved.
+    fn triaged() -> Fixture {
+        use crate::baseline::{Comparison, Resolved};
+        use crate::finding::{BaselineStatus, Suppressed};
+        use crate::report::evidence::SuppressionSection;
+        use crate::suppress::RuleRecord;
+        let s = sample();
+        let mut findings = s.outcome.findings.clone();
+        for f in &mut findings {
+            f.baseline = Some(BaselineStatus::Persisting);
+        }
+        findings[0].baseline = Some(BaselineStatus::New);
+        findings[2].suppressed = Some(Suppressed {
+            justification: "Fixture data of the shop's test database (SEC-142)".into(),
+            expires: Some("2027-03-31".into()),
+            rule: "path /srv/db/**".into(),
+        });
+        let mut f = Fixture::new(findings, s.outcome.skipped.clone());
+        f.record["baseline"] = serde_json::to_value(Comparison {
+            source: "/var/log/pan-scan/previous.json".into(),
+            scan_id: "fedcba9876543210fedcba9876543210".into(),
+            started_at: "2026-11-01T04:00:00.000Z".into(),
+            new: 1,
+            persisting: 6,
+            resolved_count: 1,
+            resolved: vec![Resolved {
+                id: "F00112233445566ff-1".into(),
+                kind: "pan".into(),
+                masked: "545762******3454".into(),
+                path: "/srv/old/export.csv".into(),
+                line: 12,
+                location: Some(json!({"column": "card", "row": 11})),
+            }],
+        })
+        .unwrap();
+        f.record["suppressions"] = serde_json::to_value(SuppressionSection {
+            source: "/etc/pan-scan/suppressions.toml".into(),
+            rules: vec![
+                RuleRecord {
+                    rule: "path /srv/db/**".into(),
+                    justification: "Fixture data of the shop's test database (SEC-142)".into(),
+                    expires: Some("2027-03-31".into()),
+                    expired: false,
+                    matched: 1,
+                },
+                RuleRecord {
+                    rule: "fingerprint 00ff".into(),
+                    justification: "Old export, deleted".into(),
+                    expires: Some("2025-01-31".into()),
+                    expired: true,
+                    matched: 0,
+                },
+            ],
+        })
+        .unwrap();
+        f
+    }
+
     fn count(hay: &str, needle: &str) -> usize {
         hay.matches(needle).count()
     }
@@ -1314,7 +1536,7 @@ mod tests {
                 _ => {}
             }
         }
-        let f = sample();
+        let f = triaged();
         // Keep the member names the page looks up; mark every value and
         // the names of maps (brands, reasons, kinds, location members).
         let mut rec = f.record.clone();
@@ -1354,6 +1576,9 @@ mod tests {
             "VISA&lt;x-evil&gt;",
             "cd&lt;x-evil&gt;",
             "card_number&lt;x-evil",
+            "(SEC-142)&lt;x-evil",
+            "/etc/pan-scan/suppressions.toml&lt;x-evil",
+            "/srv/old/export.csv&lt;x-evil",
         ] {
             assert!(html.contains(s), "{s} shown");
         }
@@ -1478,6 +1703,11 @@ mod tests {
         }
         assert!(html.contains("class=\"verdict verdict-card-data-found\""));
         assert!(html.contains("Exit code <strong class=\"exit-code\">1</strong>"));
+        // No baseline or suppressions: no such section, no link to one.
+        for id in ["baseline", "suppressions"] {
+            assert!(!html.contains(&format!("id=\"{id}\"")), "{id}");
+            assert!(!html.contains(&format!("href=\"#{id}\"")), "{id}");
+        }
         // Every finding is a row; nothing is hidden but the filter bar,
         // which the script shows.
         assert_eq!(attrs(&html, "data-kind").len(), f.outcome.findings.len());
@@ -1580,6 +1810,47 @@ mod tests {
             .unwrap()
             .remove("signature");
         assert!(f.html().contains("detects accidental damage only"));
+    }
+
+    #[test]
+    fn baselines_and_suppressions_are_shown() {
+        let f = triaged();
+        let html = f.html();
+        for id in ["baseline", "suppressions"] {
+            assert_eq!(count(&html, &format!("<section id=\"{id}\"")), 1, "{id}");
+            assert_eq!(count(&html, &format!("<a href=\"#{id}\"")), 1, "{id}");
+        }
+        // The verdict says what the suppression and the baseline changed.
+        let verdict = &html[html.find("<section id=\"verdict\"").unwrap()..];
+        let verdict = &verdict[..verdict.find("</section>").unwrap()];
+        assert!(
+            verdict.contains("1 findings match a suppression"),
+            "{verdict}"
+        );
+        assert!(verdict.contains("card-data findings are new since the baseline"));
+        // Each row carries its triage.
+        assert_eq!(
+            attrs(&html, "data-suppressed")
+                .iter()
+                .filter(|s| **s == "true")
+                .count(),
+            1
+        );
+        assert_eq!(
+            attrs(&html, "data-baseline")
+                .iter()
+                .filter(|s| **s == "new")
+                .count(),
+            1
+        );
+        assert!(html.contains("<span class=\"badge suppressed\">suppressed</span> <span class=\"why\">\
+             Fixture data of the shop&#39;s test database (SEC-142) (path /srv/db/**), until 2027-03-31</span>"));
+        // The comparison and every rule.
+        assert!(html.contains("<code class=\"break\">/var/log/pan-scan/previous.json</code>"));
+        assert!(html.contains("<td class=\"path\">/srv/old/export.csv</td>"));
+        assert!(html.contains(">column card row 11</td>"));
+        assert_eq!(attrs(&html, "data-expired"), ["false", "true"]);
+        assert!(html.contains("<span class=\"badge warn\">expired</span>"));
     }
 
     #[test]
