@@ -876,7 +876,7 @@ fn findings_section(o: &mut String, v: &Value, max_rows: usize) {
         w!(
             o,
             "</td><td class=\"path\">{}</td><td class=\"n\" data-sort-key=\"{line}\" title=\"column {}, byte offset {}\">{line}</td>\
-             <td class=\"wrap\">{}</td><td data-sort-key=\"{}\" title=\"{}\">{}</td><td>{}</td><td>",
+             <td class=\"wrap\">{}</td><td data-sort-key=\"{}\" title=\"{}\">{}</td><td>{}</td><td class=\"triage\">",
             Esc(st(f, "/path")),
             n(f, "/column"),
             n(f, "/offset"),
