@@ -90,6 +90,7 @@ fn no_output_holds_a_full_pan() {
         "r.jsonl".into(),
         format!("{AMEX}.sarif"),
         "r.csv".into(),
+        "r.html".into(),
     ]
     .iter()
     .map(|n| rdir.join(n).to_str().unwrap().to_string())
@@ -98,7 +99,7 @@ fn no_output_holds_a_full_pan() {
         .iter()
         .flat_map(|f| ["--report", f.as_str()])
         .collect();
-    for fmt in ["human", "jsonl", "json", "sarif", "csv"] {
+    for fmt in ["human", "jsonl", "json", "sarif", "csv", "html"] {
         for extra in [vec![], vec!["--follow"], vec!["-q"], with_reports.clone()] {
             let mut c = bin();
             c.args(["--format", fmt])
@@ -106,6 +107,22 @@ fn no_output_holds_a_full_pan() {
                 .arg(t.path())
                 .arg(&dangling);
             let mut out = c.stdin(Stdio::null()).output().unwrap();
+            // Every view was written: a format that fails writes nothing
+            // and would pass the checks below for nothing.
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{fmt} {extra:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if fmt == "html" {
+                let page = String::from_utf8_lossy(&out.stdout);
+                assert!(page.trim_end().ends_with("</html>"), "a whole page");
+                assert!(
+                    page.contains("453201******0366"),
+                    "the masked Visa is shown"
+                );
+            }
             if extra == with_reports {
                 for f in &files {
                     let bytes = std::fs::read(f).unwrap();

@@ -9,6 +9,7 @@ mod containers;
 mod csv;
 mod encodings;
 mod evidence;
+mod html;
 mod leaks;
 mod rules;
 mod sarif;
