@@ -26,6 +26,11 @@ fn no_output_holds_a_full_pan() {
         &format!("{}.csv", grouped(AMEX, "%20")),
         format!("card {VISA}\n"),
     );
+    // ...also after a directory whose name ends in a digit (`9/5425.…`).
+    t.file(
+        &format!("logs9/{}.log", grouped(MC, ".")),
+        format!("card {VISA}\n"),
+    );
     t.file(
         "utf16.txt",
         format!("\u{feff}card {MC}")
