@@ -161,6 +161,11 @@ pub struct Args {
     #[arg(long)]
     pub no_progress: bool,
 
+    /// A line on stderr for every file scanned (bytes, findings) and every
+    /// file or member not fully scanned; no progress display.
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// File holding the fingerprint key (at least 16 bytes). Otherwise
     /// PAN_SCAN_KEY, otherwise a random key for this run.
     #[arg(long, value_name = "FILE")]
@@ -313,6 +318,7 @@ impl Args {
             },
             stdin,
             max_findings_per_file: self.max_findings_per_file,
+            verbose: self.verbose,
             limits: Limits {
                 enabled: !self.no_containers,
                 structure: !self.no_structure,
@@ -521,7 +527,7 @@ fn run(args: &Args) -> Result<i32> {
     };
     let det = Detector::new(fp);
     let counters = Arc::new(Counters::default());
-    let show = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
+    let show = !args.quiet && !args.no_progress && !args.verbose && std::io::stderr().is_terminal();
     let progress = Progress::start(show, counters.clone());
     let stop = Arc::new(AtomicBool::new(false));
     let signal = on_signals(&stop)?;

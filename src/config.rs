@@ -56,6 +56,7 @@ pub struct FileConfig {
     one_file_system: Option<bool>,
     quiet: Option<bool>,
     no_progress: Option<bool>,
+    verbose: Option<bool>,
     key_file: Option<PathBuf>,
     sign_key: Option<PathBuf>,
     baseline: Option<PathBuf>,
@@ -165,6 +166,7 @@ pub fn apply(args: &mut Args, file: FileConfig, path: &Path, matches: &ArgMatche
     take!(one_file_system);
     take!(quiet);
     take!(no_progress);
+    take!(verbose);
     take!(opt key_file);
     take!(opt sign_key);
     take!(opt baseline);

@@ -39,6 +39,8 @@ pub struct Config {
     pub max_findings_per_file: usize,
     /// What containers are opened, and the limits on them.
     pub limits: Limits,
+    /// A line on stderr for every file scanned and every coverage entry.
+    pub verbose: bool,
 }
 
 /// Live counters for the progress display.
@@ -160,6 +162,10 @@ impl<'s, 'a> Worker<'s, 'a> {
 
     fn skip_display(&mut self, path: String, reason: Reason, detail: String, bytes: Option<u64>) {
         self.sh.counters.skipped.fetch_add(1, Ordering::Relaxed);
+        if self.sh.cfg.verbose {
+            // `path` and `detail` are masked already.
+            eprintln!("pan-scan: {path}: {} ({detail})", reason.describe());
+        }
         self.local.skipped.push(Skipped {
             path,
             reason,
@@ -236,9 +242,19 @@ impl<'s, 'a> Worker<'s, 'a> {
         let mut file = file;
         let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         let cx = self.sh.ctx();
-        if container::scan_file(&cx, self, &name, &mut file, size) {
+        let (findings, bytes) = (self.local.findings.len(), self.local.stats.bytes_scanned);
+        let whole = container::scan_file(&cx, self, &name, &mut file, size);
+        if whole {
             self.local.stats.files_scanned += 1;
             self.sh.counters.files.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.sh.cfg.verbose {
+            eprintln!(
+                "pan-scan: {name}: {} {} bytes, {} findings",
+                if whole { "scanned" } else { "partly scanned" },
+                self.local.stats.bytes_scanned - bytes,
+                self.local.findings.len() - findings
+            );
         }
     }
 

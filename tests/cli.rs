@@ -392,3 +392,36 @@ fn a_signal_mid_scan_still_writes_an_interrupted_report() {
         assert_eq!(ev["coverage"]["complete"], false);
     }
 }
+
+#[test]
+fn verbose_lists_every_file_and_every_gap() {
+    let t = Tree::new();
+    t.file("a.log", format!("card {VISA}\n"));
+    t.file("b.txt", "nothing\n");
+    std::os::unix::fs::symlink("/nonexistent", t.path().join("link")).unwrap();
+    let out = run(&["--verbose", t.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = |name: &str| {
+        err.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} in {err}"))
+            .to_string()
+    };
+    assert!(
+        line("a.log").ends_with("scanned 22 bytes, 1 findings"),
+        "{err}"
+    );
+    assert!(
+        line("b.txt").ends_with("scanned 8 bytes, 0 findings"),
+        "{err}"
+    );
+    assert!(line("link").contains("symlink not followed"), "{err}");
+    // Without --verbose, stderr stays empty.
+    let out = run(&[t.path().to_str().unwrap()]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -105,13 +105,31 @@ fn no_output_holds_a_full_pan() {
         .flat_map(|f| ["--report", f.as_str()])
         .collect();
     for fmt in ["human", "jsonl", "json", "sarif", "csv", "html"] {
-        for extra in [vec![], vec!["--follow"], vec!["-q"], with_reports.clone()] {
+        for extra in [
+            vec![],
+            vec!["--follow"],
+            vec!["-q"],
+            vec!["--verbose"],
+            with_reports.clone(),
+        ] {
+            // A private TMPDIR: pan-scan must leave nothing in it.
+            let tmp = tempfile::tempdir().unwrap();
             let mut c = bin();
-            c.args(["--format", fmt])
+            c.env("TMPDIR", tmp.path())
+                .args(["--format", fmt])
                 .args(&extra)
                 .arg(t.path())
                 .arg(&dangling);
             let mut out = c.stdin(Stdio::null()).output().unwrap();
+            assert_eq!(
+                std::fs::read_dir(tmp.path()).unwrap().count(),
+                0,
+                "{fmt} {extra:?}: a temporary file was left"
+            );
+            if extra == ["--verbose"] {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(err.contains("findings"), "--verbose lists files: {err}");
+            }
             // Every view was written: a format that fails writes nothing
             // and would pass the checks below for nothing.
             assert_eq!(
