@@ -84,11 +84,13 @@ pub enum Source {
 
 /// Recognises a structured text stream from its head (a few KiB).
 pub fn sniff(head: &[u8]) -> Option<Source> {
-    if sql::sniff(head) {
-        return Some(Source::Sql);
-    }
+    // JSON first: it must start with `{` or `[`, which no SQL dump does,
+    // and the SQL test reads up to 8 KiB of every other text.
     if let Some(k) = json::sniff(head) {
         return Some(k);
+    }
+    if sql::sniff(head) {
+        return Some(Source::Sql);
     }
     if csv::sniff(head).is_some() {
         return Some(Source::Csv);
