@@ -40,8 +40,10 @@ pub fn text(s: &str) -> Cow<'_, str> {
             i += 1;
             continue;
         }
-        // A run of digits with single separators between them.
+        // A run of digits with single separators between them; `groups`
+        // holds where each group of adjacent digits starts in `pos`.
         let mut pos = vec![i];
+        let mut groups = vec![0];
         let mut j = i + 1;
         loop {
             if j < chars.len() && digit_value(chars[j]).is_some() {
@@ -50,21 +52,40 @@ pub fn text(s: &str) -> Cow<'_, str> {
             } else if let Some(k) = sep_len(&chars, j)
                 .filter(|&k| chars.get(j + k).and_then(|&c| digit_value(c)).is_some())
             {
+                groups.push(pos.len());
                 j += k;
             } else {
                 break;
             }
         }
         let n = pos.len();
+        groups.push(n);
         let digits: Vec<u8> = pos
             .iter()
             .map(|&k| digit_value(chars[k]).unwrap())
             .collect();
-        if n >= 20 || (n >= 12 && luhn_valid(&digits)) {
+        let mut mask = |from: usize, to: usize| {
             let o = out.get_or_insert_with(|| chars.clone());
-            let head = shown_prefix_len(n.min(19));
-            for &k in &pos[head..n - 4] {
+            let head = shown_prefix_len((to - from).min(19));
+            for &k in &pos[from + head..to - 4] {
                 o[k] = '*';
+            }
+        };
+        if n >= 20 {
+            mask(0, n);
+        }
+        // Every whole-group window of 12-19 digits that passes Luhn: a
+        // digit glued on by a separator (`backup2/4111…1111.txt` reads
+        // `2/4111…`, 17 digits that fail Luhn) must not unmask the PAN.
+        for a in 0..groups.len() - 1 {
+            for &b in &groups[a + 1..] {
+                let len = b - groups[a];
+                if len > 19 {
+                    break;
+                }
+                if len >= 12 && luhn_valid(&digits[groups[a]..b]) {
+                    mask(groups[a], b);
+                }
             }
         }
         i = j;
@@ -123,6 +144,23 @@ mod tests {
         }
         // Two separators in a row end the run.
         assert_eq!(text("4532++0151128303"), "4532++0151128303");
+    }
+
+    #[test]
+    fn digits_glued_on_by_a_separator_do_not_unmask() {
+        for (s, want) in [
+            ("dir2/4532015112830366.txt", "dir2/453201******0366.txt"),
+            (
+                "/tmp/.tmpA9/4532015112830366",
+                "/tmp/.tmpA9/453201******0366",
+            ),
+            ("order 7 4532015112830366", "order 7 453201******0366"),
+            ("4532015112830366-2.log", "453201******0366-2.log"),
+            ("v1.4532 0151 1283 0366", "v1.4532 01** **** 0366"),
+        ] {
+            assert_eq!(text(s), want, "{s}");
+        }
+        assert_eq!(text("release 1.2.3/notes"), "release 1.2.3/notes");
     }
 
     #[test]
