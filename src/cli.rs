@@ -272,6 +272,14 @@ impl Args {
             }
             let md = match std::fs::symlink_metadata(&p) {
                 Ok(m) => m,
+                // A path that is not there is a usage error; one that is
+                // there but cannot be reached (permission denied, a name
+                // too long) is a coverage record like any file in the
+                // tree, and the other paths are still scanned.
+                Err(e) if !matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {
+                    roots.push(p);
+                    continue;
+                }
                 Err(e) => bail!(
                     "{}: {}",
                     crate::redact::path(&p),

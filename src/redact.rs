@@ -40,8 +40,8 @@ pub fn text(s: &str) -> Cow<'_, str> {
             i += 1;
             continue;
         }
-        // A run of digits with single separators between them, and where
-        // each group of digits starts (as indices into `pos`).
+        // A run of digits with single separators between them; `groups`
+        // holds where each group of adjacent digits starts in `pos`.
         let mut pos = vec![i];
         let mut groups = vec![0];
         let mut j = i + 1;
@@ -59,6 +59,7 @@ pub fn text(s: &str) -> Cow<'_, str> {
             }
         }
         let n = pos.len();
+        groups.push(n);
         let digits: Vec<u8> = pos
             .iter()
             .map(|&k| digit_value(chars[k]).unwrap())
@@ -70,21 +71,20 @@ pub fn text(s: &str) -> Cow<'_, str> {
                 o[k] = '*';
             }
         };
-        if n >= 20 || (n >= 12 && luhn_valid(&digits)) {
+        if n >= 20 {
             mask(0, n);
-        } else {
-            // A PAN among other groups: `/tmp/x9/4111+1111+1111+1111`
-            // joins the directory's last digit to the number.
-            groups.push(n);
-            for a in 0..groups.len() {
-                for b in a + 1..groups.len() {
-                    let (from, to) = (groups[a], groups[b]);
-                    if (from, to) != (0, n)
-                        && (12..=19).contains(&(to - from))
-                        && luhn_valid(&digits[from..to])
-                    {
-                        mask(from, to);
-                    }
+        }
+        // Every whole-group window of 12-19 digits that passes Luhn: a
+        // digit glued on by a separator (`backup2/4111…1111.txt` reads
+        // `2/4111…`, 17 digits that fail Luhn) must not unmask the PAN.
+        for a in 0..groups.len() - 1 {
+            for &b in &groups[a + 1..] {
+                let len = b - groups[a];
+                if len > 19 {
+                    break;
+                }
+                if len >= 12 && luhn_valid(&digits[groups[a]..b]) {
+                    mask(groups[a], b);
                 }
             }
         }
@@ -150,6 +150,23 @@ mod tests {
             "/tmp/.tmpab9/4532+01**+****+0366.txt"
         );
         assert_eq!(text("v2.4532015112830366.7"), "v2.453201******0366.7");
+    }
+
+    #[test]
+    fn digits_glued_on_by_a_separator_do_not_unmask() {
+        for (s, want) in [
+            ("dir2/4532015112830366.txt", "dir2/453201******0366.txt"),
+            (
+                "/tmp/.tmpA9/4532015112830366",
+                "/tmp/.tmpA9/453201******0366",
+            ),
+            ("order 7 4532015112830366", "order 7 453201******0366"),
+            ("4532015112830366-2.log", "453201******0366-2.log"),
+            ("v1.4532 0151 1283 0366", "v1.4532 01** **** 0366"),
+        ] {
+            assert_eq!(text(s), want, "{s}");
+        }
+        assert_eq!(text("release 1.2.3/notes"), "release 1.2.3/notes");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod containers;
 mod csv;
 mod encodings;
 mod evidence;
+mod faults;
 mod html;
 mod leaks;
 mod rules;

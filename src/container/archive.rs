@@ -41,7 +41,13 @@ pub fn tar(
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let (reason, mut detail) = classify(&e);
+                let (mut reason, mut detail) = classify(&e);
+                // The tar crate's own errors (a bad header, an archive
+                // ending inside a member) carry no OS error: the archive
+                // is damaged, not the disk.
+                if reason == Reason::IoError && e.raw_os_error().is_none() {
+                    reason = Reason::Corrupt;
+                }
                 if reason == Reason::Corrupt || reason == Reason::IoError {
                     detail = if last.is_empty() {
                         format!("tar: {detail}")
@@ -64,12 +70,49 @@ pub fn tar(
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         last = redact::text(&name).into_owned();
         let mpath = member_path(path, &name);
-        ok &= node(cx, top, sink, &mpath, depth + 1, &mut entry);
+        // The tar crate ends a member quietly where the archive ends: a
+        // member cut short must not count as read to its end.
+        let exact = kind.is_file() || kind.is_contiguous();
+        let size = if exact { entry.size() } else { u64::MAX };
+        let mut member = Exact::new(&mut entry, size);
+        ok &= node(cx, top, sink, &mpath, depth + 1, &mut member);
         if sink.stopped() {
             return false;
         }
     }
     ok
+}
+
+/// A member that must hold `size` bytes: an end of stream before that is
+/// an error ([`io::ErrorKind::UnexpectedEof`], reported `corrupt`).
+struct Exact<R> {
+    inner: R,
+    size: u64,
+    read: u64,
+}
+
+impl<R> Exact<R> {
+    fn new(inner: R, size: u64) -> Self {
+        Exact {
+            inner,
+            size,
+            read: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Exact<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.size && self.size != u64::MAX {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("tar member cut short: {} of {} bytes", self.read, self.size),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 /// Whether an archive has given all the members the limit allows (then

@@ -296,11 +296,26 @@ pub fn inner_name(path: &str) -> String {
     base.to_string()
 }
 
-/// Reads up to `n` bytes (fewer only at the end of the stream).
-fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
+/// Reads up to `n` bytes (fewer only at the end of the stream, or before
+/// an error, returned beside what was read).
+fn read_head(r: &mut dyn Read, n: usize) -> (Vec<u8>, Option<io::Error>) {
     let mut head = Vec::with_capacity(n);
-    r.take(n as u64).read_to_end(&mut head)?;
-    Ok(head)
+    // On an error, read_to_end keeps the bytes read before it.
+    let err = r.take(n as u64).read_to_end(&mut head).err();
+    (head, err)
+}
+
+/// A reader that fails with a stored error: put after the bytes read
+/// before that error, so the stream is scanned (and opened) as far as it
+/// goes and the error is recorded where its reader meets it.
+struct Failing(Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(self.0.take().unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::UnexpectedEof, "stream ended by an error")
+        }))
+    }
 }
 
 /// The coverage reason, detail and limit flag of an error that cut a
@@ -331,12 +346,18 @@ pub fn skip_error(sink: &mut dyn Sink, path: &str, e: &io::Error, bytes: Option<
     sink.skip(path, reason, detail, bytes);
 }
 
-/// The first [`HEAD`] bytes of a stream, or `None` (recorded) if reading
-/// them failed.
-fn head_of(sink: &mut dyn Sink, path: &str, r: &mut dyn Read) -> Option<Vec<u8>> {
-    read_head(r, HEAD)
-        .map_err(|e| skip_error(sink, path, &e, Some(0)))
-        .ok()
+/// The first [`HEAD`] bytes of a stream, and a reader for the rest: the
+/// stream itself, or, when reading the head failed, that error. Before,
+/// the bytes read before the error were dropped: a small gzip whose
+/// trailer was cut (all its data there) gave no finding at all.
+fn head_of<'r>(r: &'r mut dyn Read, failing: &'r mut Failing) -> (Vec<u8>, &'r mut dyn Read) {
+    match read_head(r, HEAD) {
+        (head, None) => (head, r),
+        (head, Some(e)) => {
+            failing.0 = Some(e);
+            (head, failing)
+        }
+    }
 }
 
 /// Scans a stream that is no container and records how far it got.
@@ -384,10 +405,14 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
     if !cx.limits.enabled {
         return leaf(sink, path, 0, file);
     }
-    let Some(head) = head_of(sink, path, file) else {
-        return false;
-    };
     let top = Top::new(size);
+    let (head, err) = read_head(file, HEAD);
+    if let Some(e) = err {
+        // The head could not be read whole: no random access, the bytes
+        // read are scanned (as what they are) and the error recorded.
+        let format = sniff(&head);
+        return open(cx, &top, sink, path, 0, format, head, &mut Failing(Some(e)));
+    }
     if cx.limits.structure && head.starts_with(structured::sqlite::MAGIC) {
         return sqlite_file(sink, path, file, head);
     }
@@ -438,11 +463,10 @@ pub fn node(
         sink.skip(path, Reason::Interrupted, "scan interrupted".into(), None);
         return false;
     }
-    let Some(head) = head_of(sink, path, r) else {
-        return false;
-    };
+    let mut failing = Failing(None);
+    let (head, rest) = head_of(r, &mut failing);
     let format = sniff(&head);
-    open(cx, top, sink, path, depth, format, head, r)
+    open(cx, top, sink, path, depth, format, head, rest)
 }
 
 /// Scans a stream of a known format whose first bytes `head` were already
