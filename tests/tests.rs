@@ -9,6 +9,7 @@ mod containers;
 mod csv;
 mod encodings;
 mod evidence;
+mod fuzz_regressions;
 mod leaks;
 mod rules;
 mod sarif;

@@ -440,7 +440,12 @@ impl Sql {
             return;
         };
         let mut rest = text["ALTER TABLE ".len()..].trim_start();
-        if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("ONLY ") {
+        // Bytes, not characters: a name may begin with a multi-byte one.
+        if rest
+            .as_bytes()
+            .get(..5)
+            .is_some_and(|b| b.eq_ignore_ascii_case(b"ONLY "))
+        {
             rest = rest[5..].trim_start();
         }
         let (Some(table), _) = qualified_ident(rest) else {
