@@ -508,6 +508,42 @@ fn extra_finding(path: &str, e: Extra) -> Finding {
     }
 }
 
+/// For fuzz targets and tests: runs `f` with the scanner's own [`Sink`]
+/// (the one every file of a run goes through) and the run's [`Ctx`], and
+/// returns what it recorded as an [`Outcome`] (sorted like [`run`]'s). A
+/// target feeds bytes to any stage of the container layer with it
+/// (`container::node`, `archive::tar`, `container::scan_file` on a memfd,
+/// `container::leaf_with` and an attributor) without a walk or a file on
+/// disk.
+///
+/// [`Sink`]: container::Sink
+#[doc(hidden)]
+pub fn run_with(
+    cfg: &Config,
+    det: &Detector,
+    f: impl FnOnce(&Ctx<'_>, &mut dyn container::Sink),
+) -> Outcome {
+    let started = Instant::now();
+    let counters = Counters::default();
+    let stop = AtomicBool::new(false);
+    let shared = Shared {
+        cfg,
+        det,
+        counters: &counters,
+        excludes: Excludes::new(&[]).expect("no exclusions"),
+        roots: Vec::new(),
+        result: Mutex::new(Local::default()),
+        stop: &stop,
+        expanded: AtomicU64::new(0),
+    };
+    {
+        let mut w = Worker::new(&shared);
+        let cx = shared.ctx();
+        f(&cx, &mut w);
+    }
+    finish(shared, &stop, started)
+}
+
 /// Runs a scan. `stop` ends it early when set (the outcome is then marked
 /// interrupted).
 pub fn run(
@@ -548,6 +584,11 @@ pub fn run(
     if !cfg.walk.roots.is_empty() {
         walk::builder(&cfg.walk).visit(&mut Builder(&shared));
     }
+    Ok(finish(shared, stop, started))
+}
+
+/// The outcome of a run: every worker's results, sorted.
+fn finish(shared: Shared<'_>, stop: &AtomicBool, started: Instant) -> Outcome {
     let mut local = shared
         .result
         .into_inner()
@@ -565,11 +606,11 @@ pub fn run(
     });
     let mut skipped = local.skipped;
     skipped.sort_by(|a, b| (a.path.as_str(), a.reason).cmp(&(b.path.as_str(), b.reason)));
-    Ok(Outcome {
+    Outcome {
         findings,
         skipped,
         stats,
         elapsed: started.elapsed(),
         interrupted,
-    })
+    }
 }

@@ -10,6 +10,7 @@ mod csv;
 mod encodings;
 mod evidence;
 mod faults;
+mod fuzz_regressions;
 mod html;
 mod leaks;
 mod rules;

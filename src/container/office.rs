@@ -568,7 +568,7 @@ fn odf(xml: &mut Xml, text: &mut Text, sink: &mut dyn Sink, path: &str) -> Resul
                     "table" => table = None,
                     "table-row" => {
                         if let Some(t) = table.as_mut() {
-                            t.1 += row_repeat - 1;
+                            t.1 = t.1.saturating_add(row_repeat.saturating_sub(1));
                         }
                         text.maybe_flush(sink, path);
                     }
@@ -610,7 +610,7 @@ fn odf(xml: &mut Xml, text: &mut Text, sink: &mut dyn Sink, path: &str) -> Resul
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(1);
                 if let Some(t) = table.as_mut() {
-                    (t.1, t.2) = (t.1 + 1, 0);
+                    (t.1, t.2) = (t.1.saturating_add(1), 0);
                 }
             }
             "table-cell" | "covered-table-cell" => {
@@ -618,8 +618,8 @@ fn odf(xml: &mut Xml, text: &mut Text, sink: &mut dyn Sink, path: &str) -> Resul
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(1);
                 if let Some(t) = table.as_mut() {
-                    let col = t.2 + 1;
-                    t.2 += repeat.min(1 << 20);
+                    let col = t.2.saturating_add(1);
+                    t.2 = t.2.saturating_add(repeat.min(1 << 20));
                     if !empty {
                         in_cell = true;
                         let loc = location([

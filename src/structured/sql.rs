@@ -129,6 +129,14 @@ pub struct Sql {
     pending: Vec<Pending>,
     schema: Vec<Extra>,
     schema_seen: HashSet<(String, String)>,
+    /// Absolute offset where the last statement parsed (`CREATE TABLE`,
+    /// `ALTER TABLE`) ends: a header line inside it is not parsed again,
+    /// so each byte is parsed at most once (thousands of `CREATE TABLE`
+    /// lines before one `;` would otherwise each parse all the rest).
+    parsed_to: u64,
+    /// Absolute offsets between which there is no `;` at a line end (a
+    /// search that failed is not repeated line after line).
+    no_end: (u64, u64),
 }
 
 /// Tables remembered at most (a hostile dump cannot grow memory forever).
@@ -159,6 +167,8 @@ impl Sql {
             pending: Vec::new(),
             schema: Vec::new(),
             schema_seen: HashSet::new(),
+            parsed_to: 0,
+            no_end: (0, 0),
         }
     }
 
@@ -256,11 +266,11 @@ impl Sql {
             }
             Some(Header::Create) => {
                 self.end_stmt();
-                self.create(buf, at);
+                self.create(buf, base, at);
             }
             Some(Header::Alter) => {
                 self.end_stmt();
-                self.alter(buf, at);
+                self.alter(buf, base, at);
             }
             _ => {}
         }
@@ -382,17 +392,30 @@ impl Sql {
         });
     }
 
-    /// The text of a statement starting at `buf[at]`, up to its `;` at a
-    /// line end, if that is in the buffer.
-    fn statement(buf: &[u8], at: usize) -> Option<String> {
+    /// The text of a statement starting at `buf[at]` (absolute offset
+    /// `base + at`), up to its `;` at a line end, if that is in the buffer
+    /// and the statement does not lie inside one parsed before.
+    fn statement(&mut self, buf: &[u8], base: u64, at: usize) -> Option<String> {
+        if base + (at as u64) < self.parsed_to {
+            return None;
+        }
         let window = &buf[at..(at + (1 << 20)).min(buf.len())];
-        let end = memmem::find(window, b";\n")
-            .or_else(|| (window.last() == Some(&b';')).then(|| window.len() - 1))?;
+        let (from, to) = (base + at as u64, base + (at + window.len()) as u64);
+        if self.no_end.0 <= from && to <= self.no_end.1 {
+            return None;
+        }
+        let Some(end) = memmem::find(window, b";\n")
+            .or_else(|| (window.last() == Some(&b';')).then(|| window.len() - 1))
+        else {
+            self.no_end = (from, to);
+            return None;
+        };
+        self.parsed_to = base + (at + end + 1) as u64;
         Some(String::from_utf8_lossy(&window[..=end]).into_owned())
     }
 
-    fn create(&mut self, buf: &[u8], at: usize) {
-        let Some(text) = Self::statement(buf, at) else {
+    fn create(&mut self, buf: &[u8], base: u64, at: usize) {
+        let Some(text) = self.statement(buf, base, at) else {
             return;
         };
         let parsed = Parser::parse_sql(self.dialect.as_ref(), &text)
@@ -431,8 +454,8 @@ impl Sql {
     }
 
     /// `ALTER TABLE … ADD … PRIMARY KEY (col)`: pg_dump's keys, after the data.
-    fn alter(&mut self, buf: &[u8], at: usize) {
-        let Some(text) = Self::statement(buf, at) else {
+    fn alter(&mut self, buf: &[u8], base: u64, at: usize) {
+        let Some(text) = self.statement(buf, base, at) else {
             return;
         };
         let upper = text.to_ascii_uppercase();
@@ -440,7 +463,12 @@ impl Sql {
             return;
         };
         let mut rest = text["ALTER TABLE ".len()..].trim_start();
-        if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("ONLY ") {
+        // Bytes, not characters: a name may begin with a multi-byte one.
+        if rest
+            .as_bytes()
+            .get(..5)
+            .is_some_and(|b| b.eq_ignore_ascii_case(b"ONLY "))
+        {
             rest = rest[5..].trim_start();
         }
         let (Some(table), _) = qualified_ident(rest) else {
