@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::util::{bin, run, Tree};
 
-const LIVE: &str = "4539578763621486"; // Luhn-valid Visa, not a published test PAN
-const LIVE2: &str = "5457623890123454"; // Luhn-valid Mastercard, not a test PAN
+pub const LIVE: &str = "4539578763621486"; // Luhn-valid Visa, not a published test PAN
+pub const LIVE2: &str = "5457623890123454"; // Luhn-valid Mastercard, not a test PAN
 
 fn schema() -> jsonschema::Validator {
     let s: Value =
@@ -57,7 +57,7 @@ fn status<'a>(v: &'a Value, id: &str) -> &'a Value {
 
 /// A tree with a live PAN, track 2, a dump with a CVV column, a masked PAN
 /// that shows too much, a test PAN, and a corrupt gzip.
-fn tree() -> Tree {
+pub fn tree() -> Tree {
     let t = Tree::new();
     t.file("www/logs/app.log", format!("order 17 card {LIVE} ok\n"));
     t.file(

@@ -19,8 +19,7 @@ use serde_json::Value;
 
 use crate::util::{bin, contains_pan, Tree};
 
-const LIVE: &str = "4539578763621486"; // Luhn-valid Visa, not a published test PAN
-const LIVE2: &str = "5457623890123454"; // Luhn-valid Mastercard, not a test PAN
+use crate::evidence::{LIVE, LIVE2};
 
 /// How long one Chromium run may take (start-up on a loaded machine).
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -169,25 +168,7 @@ fn count(hay: &str, needle: &str) -> usize {
 /// The tree of the evidence tests, plus a file under a directory whose
 /// path spells a script element.
 fn tree() -> Tree {
-    let t = Tree::new();
-    t.file("www/logs/app.log", format!("order 17 card {LIVE} ok\n"));
-    t.file(
-        "www/logs/pos.log",
-        format!(";{LIVE}=27121010000000000000?\n"),
-    );
-    t.file(
-        "db/shop.sql",
-        format!(
-            "CREATE TABLE cards (id int primary key, card_number varchar(20), cvv varchar(4));\n\
-             INSERT INTO cards VALUES (1,'{LIVE}','123'),(2,'{LIVE2}','456');\n"
-        ),
-    );
-    t.file("www/receipt.txt", "card 453957****621486\n");
-    t.file("docs/test.txt", "test card 4111111111111111\n");
-    t.file(
-        "old/broken.gz",
-        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-not-deflate",
-    );
+    let t = crate::evidence::tree();
     // `/` cannot be in a name: the directory holds the `<` of `</script>`.
     t.file(
         "x/<script>alert(1)</script>&\"'.log",
