@@ -40,8 +40,10 @@ pub fn text(s: &str) -> Cow<'_, str> {
             i += 1;
             continue;
         }
-        // A run of digits with single separators between them.
+        // A run of digits with single separators between them, and where
+        // each group of digits starts (an index into `pos`).
         let mut pos = vec![i];
+        let mut groups = vec![0];
         let mut j = i + 1;
         loop {
             if j < chars.len() && digit_value(chars[j]).is_some() {
@@ -50,6 +52,7 @@ pub fn text(s: &str) -> Cow<'_, str> {
             } else if let Some(k) = sep_len(&chars, j)
                 .filter(|&k| chars.get(j + k).and_then(|&c| digit_value(c)).is_some())
             {
+                groups.push(pos.len());
                 j += k;
             } else {
                 break;
@@ -60,11 +63,27 @@ pub fn text(s: &str) -> Cow<'_, str> {
             .iter()
             .map(|&k| digit_value(chars[k]).unwrap())
             .collect();
-        if n >= 20 || (n >= 12 && luhn_valid(&digits)) {
+        let mut mask = |from: usize, to: usize| {
             let o = out.get_or_insert_with(|| chars.clone());
-            let head = shown_prefix_len(n.min(19));
-            for &k in &pos[head..n - 4] {
+            let head = shown_prefix_len((to - from).min(19));
+            for &k in &pos[from + head..to - 4] {
                 o[k] = '*';
+            }
+        };
+        if n >= 20 || (n >= 12 && luhn_valid(&digits)) {
+            mask(0, n);
+        } else if groups.len() > 1 && n >= 12 {
+            // A number among other groups (`backup2/4111/1111/1111/1111`,
+            // `order 12 4111 1111 1111 1111`): whole groups that make a
+            // PAN-like number of their own are masked too.
+            groups.push(n);
+            for a in 0..groups.len() - 1 {
+                for b in a + 1..groups.len() {
+                    let (from, to) = (groups[a], groups[b]);
+                    if (12..=19).contains(&(to - from)) && luhn_valid(&digits[from..to]) {
+                        mask(from, to);
+                    }
+                }
             }
         }
         i = j;
@@ -123,6 +142,21 @@ mod tests {
         }
         // Two separators in a row end the run.
         assert_eq!(text("4532++0151128303"), "4532++0151128303");
+    }
+
+    #[test]
+    fn masks_pans_among_other_groups() {
+        // Digits before or after make a longer number that fails Luhn; the
+        // PAN's own groups are masked all the same.
+        assert_eq!(
+            text("backup2/4532/0151/1283/0366.txt"),
+            "backup2/4532/01**/****/0366.txt"
+        );
+        assert_eq!(
+            text("order 12 4532015112830366 7"),
+            "order 12 453201******0366 7"
+        );
+        assert_eq!(text("v1.2.3.4"), "v1.2.3.4");
     }
 
     #[test]
