@@ -11,6 +11,7 @@ mod encodings;
 mod evidence;
 mod fuzz_regressions;
 mod leaks;
+mod props;
 mod rules;
 mod sarif;
 mod selftest;
