@@ -149,8 +149,13 @@ mod tests {
         // Digits before or after make a longer number that fails Luhn; the
         // PAN's own groups are masked all the same.
         assert_eq!(
+            text("backup3/4532/0151/1283/0366.txt"),
+            "backup3/4532/01**/****/0366.txt"
+        );
+        // Spans overlap: 2 4532 0151 1283 (13 digits) passes Luhn too.
+        assert_eq!(
             text("backup2/4532/0151/1283/0366.txt"),
-            "backup2/4532/01**/****/0366.txt"
+            "backup2/453*/****/****/0366.txt"
         );
         assert_eq!(
             text("order 12 4532015112830366 7"),
