@@ -170,6 +170,26 @@ mod tests {
     }
 
     #[test]
+    fn masks_pans_among_other_groups() {
+        // Digits before or after make a longer number that fails Luhn; the
+        // PAN's own groups are masked all the same.
+        assert_eq!(
+            text("backup3/4532/0151/1283/0366.txt"),
+            "backup3/4532/01**/****/0366.txt"
+        );
+        // Spans overlap: 2 4532 0151 1283 (13 digits) passes Luhn too.
+        assert_eq!(
+            text("backup2/4532/0151/1283/0366.txt"),
+            "backup2/453*/****/****/0366.txt"
+        );
+        assert_eq!(
+            text("order 12 4532015112830366 7"),
+            "order 12 453201******0366 7"
+        );
+        assert_eq!(text("v1.2.3.4"), "v1.2.3.4");
+    }
+
+    #[test]
     fn paths_lose_control_characters() {
         let p = std::path::Path::new("a\nb/4111111111111111");
         assert_eq!(path(p), "a\u{FFFD}b/411111******1111");

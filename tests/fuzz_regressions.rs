@@ -197,3 +197,37 @@ fn fuzz_regression_inputs_replay_cleanly() {
     }
     assert!(n > 0, "no regression inputs under {}", root.display());
 }
+
+/// A document part made of one huge text node (a few KiB compressed) is
+/// cut at the in-memory limit, reported, and not held whole: the XML
+/// reader keeps one event in memory, so without the cut memory grew with
+/// the expanded size of the part (up to --max-container-size).
+#[test]
+fn office_text_node_larger_than_the_buffer_is_cut() {
+    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    z.start_file("word/document.xml", opts).unwrap();
+    z.write_all(b"<w:document><w:body><w:p><w:r><w:t>card 4532015112830366</w:t></w:r></w:p><w:p><w:r><w:t>")
+        .unwrap();
+    z.write_all(&vec![b'a'; 3 << 20]).unwrap();
+    z.write_all(b"</w:t></w:r></w:p></w:body></w:document>")
+        .unwrap();
+    let bytes = z.finish().unwrap().into_inner();
+    let out = run(|cx, top, sink| {
+        archive::zip_seekable(cx, top, sink, NAME, 0, Cursor::new(&bytes[..]));
+    });
+    assert!(
+        out.skipped
+            .iter()
+            .any(|s| s.path == "fuzz!word/document.xml"
+                && s.reason == pan_scan::coverage::Reason::Limit
+                && s.detail.contains("--max-buffer")),
+        "{:?}",
+        out.skipped
+    );
+    assert_eq!(
+        out.findings.len(),
+        1,
+        "the paragraph before the cut is scanned"
+    );
+}

@@ -13,6 +13,7 @@ mod faults;
 mod fuzz_regressions;
 mod html;
 mod leaks;
+mod props;
 mod rules;
 mod sarif;
 mod selftest;

@@ -121,6 +121,18 @@ impl Text {
             self.flush(sink, path);
         }
     }
+
+    /// A segment (a paragraph, a row) is flushed at its end; one that
+    /// grows past this many bytes is flushed as it goes, so that memory
+    /// stays bounded (a number across such a cut may be missed).
+    pub const HARD: usize = 16 << 20;
+
+    /// Flushes in the middle of a segment that grew past [`Text::HARD`].
+    pub fn flush_if_huge(&mut self, sink: &mut dyn Sink, path: &str) {
+        if self.buf.len() >= Self::HARD {
+            self.flush(sink, path);
+        }
+    }
 }
 
 /// Where the decoded data goes: the scanner and the coverage records.

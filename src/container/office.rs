@@ -9,7 +9,7 @@
 //! of one cell are context for the number in the next.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Read, Seek};
+use std::io::{self, BufReader, Read, Seek};
 
 use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
@@ -183,11 +183,49 @@ fn read_xml<R: Read + Seek, T>(
     let mut file = open_member(ar, i)?;
     let compressed = file.compressed_size();
     let g = Guard::new(cx, top, &mut file, Consumed::Known(compressed));
+    let g = Markup {
+        inner: g,
+        run: 0,
+        cap: cx.limits.max_buffer,
+    };
     let boxed: Box<dyn Read + '_> = Box::new(g);
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(boxed));
     xml.config_mut().check_end_names = false;
     Ok(f(&mut xml))
 }
+
+/// Ends an XML part at a text or a tag that runs longer than `cap` bytes
+/// without markup (`<` or `>`): the XML reader holds one such event in
+/// memory whole, so a part of one huge text node (a few KiB compressed)
+/// would take memory without bound. It is reported as a `--max-buffer`
+/// limit; the text before it is scanned.
+struct Markup<R> {
+    inner: R,
+    /// Bytes since the last `<` or `>`.
+    run: u64,
+    cap: u64,
+}
+
+impl<R: Read> Read for Markup<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match memchr::memrchr2(b'<', b'>', &buf[..n]) {
+            Some(i) => self.run = (n - 1 - i) as u64,
+            None => self.run += n as u64,
+        }
+        if self.run > self.cap {
+            return Err(io::Error::other(LimitHit::new(
+                Limit::Buffer,
+                "an XML text or tag larger than the in-memory limit: the rest of the part is not read"
+                    .into(),
+            )));
+        }
+        Ok(n)
+    }
+}
+
+/// Text of one cell kept at most (Excel's own limit is 32,767 characters).
+const MAX_CELL: usize = 1 << 20;
 
 /// A name taken from the document (a sheet's, a cell reference) as a
 /// location value: PAN-like digits masked, like every path pan-scan prints.
@@ -317,8 +355,14 @@ fn paragraphs(
                     _ => {}
                 }
             }
-            Event::Text(t) if in_t > 0 => text.push(&t.xml10_content()),
-            Event::CData(t) if in_t > 0 => text.push(&t.xml10_content()),
+            Event::Text(t) if in_t > 0 => {
+                text.push(&t.xml10_content());
+                text.flush_if_huge(sink, path);
+            }
+            Event::CData(t) if in_t > 0 => {
+                text.push(&t.xml10_content());
+                text.flush_if_huge(sink, path);
+            }
             Event::GeneralRef(r) if in_t > 0 => {
                 if let Some(s) = entity(&r) {
                     text.push(&s);
@@ -363,10 +407,18 @@ fn shared_strings(xml: &mut Xml, cap: u64) -> Result<(Vec<String>, bool), Failur
                     _ => {}
                 }
             }
-            Event::Text(t) if in_t > 0 && in_phonetic == 0 => cur.push_str(&t.xml10_content()),
+            Event::Text(t) if in_t > 0 && in_phonetic == 0 => {
+                cur.push_str(&t.xml10_content());
+                if total + cur.len() as u64 > cap {
+                    return Ok((out, false));
+                }
+            }
             Event::GeneralRef(r) if in_t > 0 && in_phonetic == 0 => {
                 if let Some(s) = entity(&r) {
                     cur.push_str(&s);
+                }
+                if total + cur.len() as u64 > cap {
+                    return Ok((out, false));
                 }
             }
             Event::Eof => return Ok((out, true)),
@@ -511,6 +563,7 @@ fn sheet(
                                     text.segment_inline(loc);
                                 }
                                 text.push(s);
+                                text.flush_if_huge(sink, path);
                                 first_in_row = false;
                             }
                         }
@@ -518,10 +571,10 @@ fn sheet(
                     _ => {}
                 }
             }
-            Event::Text(t) if cell.is_some() && (in_v || in_t) => {
+            Event::Text(t) if cell.is_some() && (in_v || in_t) && value.len() < MAX_CELL => {
                 value.push_str(&t.xml10_content())
             }
-            Event::GeneralRef(r) if cell.is_some() && (in_v || in_t) => {
+            Event::GeneralRef(r) if cell.is_some() && (in_v || in_t) && value.len() < MAX_CELL => {
                 if let Some(s) = entity(&r) {
                     value.push_str(&s);
                 }
@@ -582,6 +635,7 @@ fn odf(xml: &mut Xml, text: &mut Text, sink: &mut dyn Sink, path: &str) -> Resul
             }
             Event::Text(t) if in_p > 0 || in_cell => {
                 text.push(&t.xml10_content());
+                text.flush_if_huge(sink, path);
                 buf.clear();
                 continue;
             }

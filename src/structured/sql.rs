@@ -873,7 +873,12 @@ fn unquote(s: &str) -> String {
 fn create_fallback(text: &str) -> Option<(String, Table)> {
     let after = &text["CREATE TABLE ".len().min(text.len())..];
     let mut after = after.trim_start();
-    if after.len() >= 14 && after[..14].eq_ignore_ascii_case("IF NOT EXISTS ") {
+    // Bytes, not characters: the name may hold multi-byte ones.
+    if after
+        .as_bytes()
+        .get(..14)
+        .is_some_and(|b| b.eq_ignore_ascii_case(b"IF NOT EXISTS "))
+    {
         after = after[14..].trim_start();
     }
     let (name, rest) = qualified_ident(after);
@@ -885,8 +890,12 @@ fn create_fallback(text: &str) -> Option<(String, Table)> {
         let def = def.trim();
         let upper = def.to_ascii_uppercase();
         if upper.starts_with("PRIMARY KEY") {
-            if let (Some(o), Some(c)) = (def.find('('), def.find(')')) {
-                let cols = ident_list(&def[o + 1..c]);
+            // The `)` after the `(`: `PRIMARY KEY ) (` has none.
+            let list = def
+                .find('(')
+                .and_then(|o| Some(&def[o + 1..][..def[o + 1..].find(')')?]));
+            if let Some(list) = list {
+                let cols = ident_list(list);
                 if cols.len() == 1 {
                     pk_col = Some(cols[0].clone());
                 }
@@ -983,6 +992,16 @@ mod tests {
         assert_eq!(name, "c");
         assert_eq!(table.columns, ["id", "pan"]);
         assert_eq!(table.pk, Some(0));
+    }
+
+    #[test]
+    fn create_table_fallback_survives_odd_text() {
+        // A multi-byte character where `IF NOT EXISTS ` would end (found by
+        // the sql fuzz target), and a `)` before the key's `(`.
+        assert!(create_fallback("CREATE TABLE `customers` (\u{FFFD}  */;").is_some());
+        assert!(create_fallback("CREATE TABLE abcdefghijklmé (a int);").is_some());
+        let (_, t) = create_fallback("CREATE TABLE t (a int, PRIMARY KEY ')' (a));").unwrap();
+        assert_eq!(t.columns, ["a"]);
     }
 
     #[test]
