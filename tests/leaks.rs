@@ -1,6 +1,7 @@
 //! No full PAN ever leaves pan-scan: run every format on a corpus where
-//! PANs sit in contents, file names, directory names and error-causing
-//! paths, then look for each PAN, in every written-out form, in everything
+//! PANs sit in contents, file names, directory names, archive member
+//! names, JSON keys, SQL identifiers, CSV headers and error-causing paths,
+//! then look for each PAN, in every written-out form, in everything
 //! pan-scan wrote. Scanning pan-scan's own output finds no card data.
 
 use std::process::Stdio;
@@ -76,6 +77,24 @@ fn no_output_holds_a_full_pan() {
     t.file(
         "note.eml",
         format!("From: a@example.com\nTo: b@example.com\nSubject: x\nContent-Type: text/x-{DISCOVER19}\n\ncard {VISA}\n"),
+    );
+    // Structured sources whose names are PANs: JSON keys, SQL table and
+    // column names, a CSV header; locations are built from these names.
+    t.file(
+        "keys.json",
+        format!("{{\"{MC}\": {{\"card\": \"{VISA}\", \"{AMEX}\": \"{VISA}\"}}}}\n"),
+    );
+    t.file(
+        "dump.sql",
+        format!(
+            "CREATE TABLE `t{MC}` (\n  `id` int,\n  `c{AMEX}` varchar(32)\n);\n\
+             INSERT INTO `t{MC}` VALUES (1,'{VISA}');\n\
+             INSERT INTO t{DISCOVER19} (c{AMEX}) VALUES ('{VISA}');\n"
+        ),
+    );
+    t.file(
+        "head.csv",
+        format!("id,{AMEX},card_number\n1,{VISA},{VISA}\n"),
     );
     t.file("cut.zip", &zip[..zip.len() - 40]);
     t.file(

@@ -239,6 +239,10 @@ fn json_paths_for_documents_and_lines() {
         "api.jsonl",
         format!("{{\"a\":1,\"security_code\":null}}\n{{\"order\":{{\"items\":[{{\"card_no\":\"{VISA}\"}}]}}}}\n"),
     );
+    t.file(
+        "keys.json",
+        format!("{{\"a\": {{\"card\": \"{VISA}\", \"{MC}\": 2}}, \"{VISA}\": 3}}\n"),
+    );
     let (_, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
     let found = of_type(&recs, "finding");
     let path_of = |file: &str, kind: &str| -> Vec<String> {
@@ -261,6 +265,13 @@ fn json_paths_for_documents_and_lines() {
         ["$.requests[*].payment.card.cvc"]
     );
     assert_eq!(path_of("api.jsonl", "pan"), ["$.order.items[0].card_no"]);
+    // A number used as a key is placed at the object holding it, not at
+    // the value read before it.
+    assert_eq!(
+        path_of("keys.json", "pan"),
+        ["$.a.card", "$.a", "$"],
+        "{found:?}"
+    );
     assert_eq!(
         path_of("api.jsonl", "sad_field"),
         ["$.security_code"],

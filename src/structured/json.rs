@@ -442,6 +442,14 @@ impl Attributor for Json {
         if t.stack.is_empty() {
             return None;
         }
+        // A number inside a key: its place is the object holding the key,
+        // not the value read before it (nor is that value's key context).
+        let mut t = t;
+        if t.in_string && t.key.is_some() {
+            if let Some(Frame::Object { key, .. }) = t.stack.last_mut() {
+                *key = None;
+            }
+        }
         let path = t.path();
         let key = t.last_key();
         if let Some(k) = &key {
