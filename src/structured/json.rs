@@ -258,11 +258,23 @@ impl Tracker {
         self.render(true)
     }
 
+    /// The innermost object's frames with its key as it stands for a
+    /// place: while a key is being read (a number inside a key), the
+    /// place is the object holding it, not the value read before it.
+    fn frames(&self) -> impl DoubleEndedIterator<Item = (&Frame, Option<&Key>)> {
+        let reading_key = self.in_string && self.key.is_some();
+        let last = self.stack.len().wrapping_sub(1);
+        self.stack.iter().enumerate().map(move |(i, f)| match f {
+            Frame::Object { key, .. } if !(reading_key && i == last) => (f, key.as_ref()),
+            _ => (f, None),
+        })
+    }
+
     fn render(&self, shape: bool) -> String {
         let mut p = String::from("$");
-        for f in &self.stack {
-            match f {
-                Frame::Object { key: Some(k), .. } => {
+        for (f, key) in self.frames() {
+            match (f, key) {
+                (Frame::Object { .. }, Some(k)) => {
                     let k = k.text();
                     if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') {
                         p.push('.');
@@ -271,9 +283,9 @@ impl Tracker {
                         p.push_str(&format!("[{:?}]", k));
                     }
                 }
-                Frame::Object { key: None, .. } => {}
-                Frame::Array { .. } if shape => p.push_str("[*]"),
-                Frame::Array { index } => p.push_str(&format!("[{index}]")),
+                (Frame::Object { .. }, None) => {}
+                (Frame::Array { .. }, _) if shape => p.push_str("[*]"),
+                (Frame::Array { index }, _) => p.push_str(&format!("[{index}]")),
             }
         }
         display_name_long(&p)
@@ -281,10 +293,7 @@ impl Tracker {
 
     /// The key of the innermost object's value being read.
     fn last_key(&self) -> Option<String> {
-        self.stack.iter().rev().find_map(|f| match f {
-            Frame::Object { key: Some(k), .. } => Some(k.text()),
-            _ => None,
-        })
+        self.frames().rev().find_map(|(_, k)| k.map(Key::text))
     }
 
     /// Where the innermost object starts (absolute offset of its `{`).
@@ -442,14 +451,6 @@ impl Attributor for Json {
         if t.stack.is_empty() {
             return None;
         }
-        // A number inside a key: its place is the object holding the key,
-        // not the value read before it (nor is that value's key context).
-        let mut t = t;
-        if t.in_string && t.key.is_some() {
-            if let Some(Frame::Object { key, .. }) = t.stack.last_mut() {
-                *key = None;
-            }
-        }
         let path = t.path();
         let key = t.last_key();
         if let Some(k) = &key {
@@ -494,6 +495,10 @@ mod tests {
         assert_eq!(path_at(doc, "X3"), "$[\"a b\"]");
         let esc = r#"{"k\"ey": ["x", "y\"", "X4"]}"#;
         assert_eq!(path_at(esc, "X4"), "$[\"k\\\"ey\"][2]");
+        // A number inside a key is placed at the object holding the key.
+        let keys = r#"{"a": {"card": "1", "X5": 2}, "X6": 3}"#;
+        assert_eq!(path_at(keys, "X5"), "$.a");
+        assert_eq!(path_at(keys, "X6"), "$");
     }
 
     #[test]
