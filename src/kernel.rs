@@ -29,33 +29,44 @@
 //! [`scan_reference`] for the exact definition.
 //!
 //! [`scan_reference`] is that definition, byte at a time; the fast paths are
-//! tested against it. They walk the buffer in 64-byte blocks and turn bytes
-//! into `u64` bit masks (bit `j` = byte `j`) with SIMD compares and movemasks:
+//! tested against it. They turn 64-byte blocks into `u64` bit masks (bit `j`
+//! = byte `j`) with SIMD compares or table lookups and movemasks; a pattern is
+//! then an AND of masks shifted by its byte offsets, where look-ahead (up to
+//! 11 bytes: a 12-digit run) and look-behind (up to 3) shift in bits of the
+//! neighbouring bytes.
 //!
-//! 1. Every block: a newline mask (popcount, highest bit) and a "may start a
-//!    trigger" mask, digit | byte >= 0x80 (the top bit of a digit compare OR-ed
-//!    with the raw bytes). Text without digits costs only this.
-//! 2. A block with a digit: digit and NUL masks of the block and of the 16
-//!    bytes on either side of it (in one vector with AVX2). A pattern is an
-//!    AND of masks shifted by its byte offsets; look-ahead (up to 11 bytes: a
-//!    12-digit run) and look-behind (up to 3) shift in bits of the
-//!    neighbouring bytes, so blocks are independent and nothing is carried
-//!    from one block to the next. If a run of >= 4 digits starts or ends in
-//!    the block, separator and mask-character masks (a nibble table lookup
-//!    with AVX2), again of the block and the bytes on either side, decide
-//!    which of them have a junction.
-//! 3. A block with a byte >= 0x80: masks of where a full-width digit character
-//!    starts (`EF BC 9x`, `82 4F..58`, `A3 B0..B9`, from loads at offsets 0, 1
-//!    and 2), again for the block and both neighbouring vectors.
-//! 4. The set bits of the trigger masks become [`Trigger`]s (`trailing_zeros`
-//!    loop; the first four slots are written without a branch).
+//! The AVX2 path (`x86::scan_groups`) works on groups of 64 blocks (4 KiB) in
+//! three passes, so that the hot work has no data-dependent branches:
+//!
+//! 1. Classify every block: one lookup by each nibble gives each byte its
+//!    class bits (digit, NUL, separator, mask character, newline), a shift
+//!    and a movemask per class make the masks, and the raw bytes' top bits
+//!    are the `>= 0x80` mask. They go to one array per class. A block with a
+//!    byte >= 0x80 also gets masks of where a full-width digit character
+//!    starts (`EF BC 9x`, `82 4F..58`, `A3 B0..B9`, from loads at offsets 0,
+//!    1 and 2).
+//! 2. The ASCII and WIDE trigger logic on four blocks at once, one per
+//!    64-bit lane: a block's neighbours are the same arrays loaded one entry
+//!    earlier or later.
+//! 3. In block order: count the newlines (popcount, highest bit), finish the
+//!    full-width triggers from the character masks of the block and its
+//!    neighbours, and turn the set bits of the trigger masks into
+//!    [`Trigger`]s (`trailing_zeros` loop; the first four slots are written
+//!    without a branch).
+//!
+//! The SSE2 and portable paths (`scan_blocks`) take one block at a time with
+//! branches instead: a block without digits or bytes >= 0x80 costs a
+//! newline and a "may start a trigger" mask; a block with a digit gets digit
+//! and NUL masks of itself and of the 16 bytes on either side, and
+//! separator and mask-character masks only if a run of >= 4 digits starts or
+//! ends in it; a block with a byte >= 0x80 gets the character masks.
 //!
 //! Blocks at the start and the end of the buffer are read from zero-padded
 //! copies, so no load leaves the buffer; the padding matches no pattern.
 //!
 //! Dispatch: on x86_64, AVX2 (with BMI1/2, LZCNT, POPCNT) if the CPU has it,
 //! detected once and cached, else SSE2; elsewhere a portable SWAR classifier on
-//! 8-byte words feeds the same block logic.
+//! 8-byte words feeds the same block logic as SSE2.
 
 use std::sync::OnceLock;
 
@@ -207,6 +218,26 @@ trait Backend: Sized {
     /// Where one full-width digit character starts in `v[..WIDTH]`, for
     /// `[EF BC 90..=99, 82 4F..=58, A3 B0..=B9]`; looks at `v[..WIDTH + 2]`.
     unsafe fn chars(v: &[u8]) -> [u64; 3];
+
+    /// `[digit, NUL, >= 0x80, separator, mask character, newline]` masks of
+    /// `v[..WIDTH]` (the order of [`Classes`]).
+    #[inline(always)]
+    unsafe fn classes(v: &[u8]) -> [u64; 6] {
+        // SAFETY: guaranteed by the caller.
+        unsafe {
+            let (newline, _) = Self::summary(v);
+            let [digit, nul, high] = Self::masks(v);
+            let [sep, mask] = Self::junctions(v);
+            [digit, nul, high, sep, mask, newline]
+        }
+    }
+
+    /// The [`Classes`] of a 64-byte block.
+    #[inline(always)]
+    unsafe fn block(bytes: &[u8; 64]) -> Classes {
+        // SAFETY: guaranteed by the caller.
+        unsafe { gather::<Self, 6>(bytes, 64, Self::classes) }
+    }
 
     /// `masks` of the [`AROUND`] bytes before the block of `w` and of the
     /// [`AROUND`] bytes after it: bit `i` is byte `i` of each. The default
@@ -468,6 +499,51 @@ fn push_bits(out: &mut Vec<Trigger>, base: usize, bits: u64, kinds: impl Fn(u32)
     unsafe { out.set_len(len + n) };
 }
 
+/// The byte classes of one 64-byte block as bit masks (bit `j` = byte `j`):
+/// `[digit, NUL, >= 0x80, separator, mask character, newline]`.
+type Classes = [u64; 6];
+const DIGIT: usize = 0;
+const NUL: usize = 1;
+const HIGH: usize = 2;
+const SEP: usize = 3;
+const MASK: usize = 4;
+const NEWLINE: usize = 5;
+
+/// The [`Classes`] of block `k` of `hay`: none for a block past its end.
+#[inline(always)]
+unsafe fn classes_of<B: Backend>(hay: &[u8], k: usize) -> Classes {
+    let at = k * 64;
+    // SAFETY (both): guaranteed by the caller.
+    if let Some(bytes) = hay.get(at..at + 64) {
+        return unsafe { B::block(bytes.try_into().unwrap()) };
+    }
+    if at >= hay.len() {
+        return [0; 6];
+    }
+    // The last block, short: padded with NULs, which are then masked off.
+    let mut padded = [0u8; 64];
+    let valid = hay.len() - at; // 1..=63
+    padded[..valid].copy_from_slice(&hay[at..]);
+    let keep = (1u64 << valid) - 1;
+    unsafe { B::block(&padded) }.map(|m| m & keep)
+}
+
+/// Where full-width digit characters start in block `k` of `hay`
+/// (`Backend::chars` of its 64 bytes): none past the end of `hay`.
+#[inline(always)]
+unsafe fn chars_of<B: Backend>(hay: &[u8], k: usize) -> [u64; 3] {
+    let at = k * 64;
+    // SAFETY (both): guaranteed by the caller.
+    if let Some(bytes) = hay.get(at..at + 66) {
+        return unsafe { gather::<B, 3>(bytes, 64, B::chars) };
+    }
+    // Near the end: padded with NULs, which end every character.
+    let mut padded = [0u8; 66];
+    let rest = hay.get(at..).unwrap_or_default();
+    padded[..rest.len()].copy_from_slice(rest);
+    unsafe { gather::<B, 3>(&padded, 64, B::chars) }
+}
+
 /// Newline counts carried from block to block.
 #[derive(Default)]
 struct Lines {
@@ -633,17 +709,195 @@ fn scan_avx2(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats 
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Backend, LineStats, Trigger, Window, AROUND, BLOCK};
+    use super::{chars_of, classes_of, Backend, LineStats, Lines, Trigger};
     use std::arch::x86_64::*;
 
     /// # Safety
     /// The CPU supports AVX2, BMI1, BMI2, LZCNT and POPCNT.
     #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
     pub unsafe fn scan_avx2(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats {
-        // SAFETY: the caller guarantees the features. `scan_blocks` and the
-        // `Backend` methods are `#[inline(always)]`, so `Avx2`'s helpers and the
-        // intrinsics inline into this function and get compiled for AVX2.
-        unsafe { super::scan_blocks::<Avx2>(hay, count_end, out) }
+        // SAFETY: the caller guarantees the features. The helpers are
+        // `#[inline(always)]`, so they and the intrinsics inline into this
+        // function and get compiled for AVX2.
+        unsafe { scan_groups(hay, count_end, out) }
+    }
+
+    /// Blocks per group: the group's classes (6 arrays of `u64`, 3 KiB) stay in L1.
+    const GROUP: usize = 64;
+
+    /// The AVX2 block loop, in three passes over each group of [`GROUP`]
+    /// blocks: classify every block (one nibble lookup per byte, no
+    /// branches) into arrays of masks; run the ASCII and WIDE trigger logic
+    /// of `digit_triggers` on four blocks at once, one per 64-bit lane, whose
+    /// neighbours are the same arrays loaded one block earlier or later;
+    /// then count newlines and emit each block's triggers (full-width
+    /// characters, rare, from its window as in `scan_block`).
+    #[inline(always)]
+    unsafe fn scan_groups(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats {
+        super::check_args(hay, count_end);
+        let count = hay.len().div_ceil(64);
+        // cls[c][i]: class `c` of block `g + i - 1` (0 before the buffer and
+        // past its end); entries up to GROUP + 4 are read by the last lanes.
+        let mut cls = [[0u64; GROUP + 5]; 6];
+        // chars[t][i]: where full-width digits of type t (`chars_of`) start
+        // in block `g + i - 1`; computed only for blocks with a byte >= 0x80.
+        let mut chars = [[0u64; GROUP + 2]; 3];
+        let (mut ascii, mut wide) = ([0u64; GROUP], [0u64; GROUP]);
+        let mut lines = Lines::default();
+        if count > 0 {
+            // SAFETY (all `unsafe` calls): the caller guarantees AVX2.
+            let c = unsafe { classes_of::<Avx2>(hay, 0) };
+            for (class, m) in cls.iter_mut().zip(c) {
+                class[1] = m;
+            }
+            if c[super::HIGH] != 0 {
+                let t = unsafe { chars_of::<Avx2>(hay, 0) };
+                for (ty, m) in chars.iter_mut().zip(t) {
+                    ty[1] = m;
+                }
+            }
+        }
+        let mut g = 0;
+        while g < count {
+            let m = GROUP.min(count - g);
+            // Pass 1: classes of the group's blocks after the first (carried)
+            // and of the block after the group.
+            for i in 2..=m + 1 {
+                let c = unsafe { classes_of::<Avx2>(hay, g + i - 1) };
+                for (class, m) in cls.iter_mut().zip(c) {
+                    class[i] = m;
+                }
+                let t = if c[super::HIGH] != 0 {
+                    unsafe { chars_of::<Avx2>(hay, g + i - 1) }
+                } else {
+                    [0; 3]
+                };
+                for (ty, m) in chars.iter_mut().zip(t) {
+                    ty[i] = m;
+                }
+            }
+            for class in &mut cls {
+                class[m + 2..].fill(0);
+            }
+            // Pass 2: four blocks per step.
+            let mut i = 1;
+            while i <= m {
+                let (a, w) = unsafe { lanes(&cls, i) };
+                // SAFETY: i - 1 + 4 <= GROUP (m <= GROUP, and GROUP is a
+                // multiple of 4).
+                unsafe {
+                    _mm256_storeu_si256(ascii[i - 1..i + 3].as_mut_ptr().cast(), a);
+                    _mm256_storeu_si256(wide[i - 1..i + 3].as_mut_ptr().cast(), w);
+                }
+                i += 4;
+            }
+            // Pass 3: newlines and triggers, in order.
+            for i in 1..=m {
+                let k = g + i - 1;
+                let base = k * 64;
+                let mut nl = cls[super::NEWLINE][i];
+                if base + 64 > count_end {
+                    nl &= (1u64 << count_end.saturating_sub(base).min(63)) - 1;
+                }
+                lines.count += u64::from(nl.count_ones());
+                if nl != 0 {
+                    (lines.last_mask, lines.last_base) = (nl, base);
+                }
+                // A character followed by another and not preceded by one.
+                let mut t = [0; 3];
+                if cls[super::HIGH][i] != 0 {
+                    for (x, n) in [3, 2, 2].into_iter().enumerate() {
+                        let [cp, c, cn] = [chars[x][i - 1], chars[x][i], chars[x][i + 1]];
+                        t[x] = c & super::ahead(c, cn, n) & !super::behind(c, cp, n);
+                    }
+                }
+                let (a, w) = (ascii[i - 1], wide[i - 1]);
+                if (a | w | t[0] | t[1] | t[2]) != 0 {
+                    super::emit(out, base, a, w, t);
+                }
+            }
+            for class in &mut cls {
+                (class[0], class[1]) = (class[m], class[m + 1]);
+            }
+            for ty in &mut chars {
+                (ty[0], ty[1]) = (ty[m], ty[m + 1]);
+            }
+            g += m;
+        }
+        LineStats {
+            newlines: lines.count,
+            last_newline: (lines.last_mask != 0)
+                .then(|| lines.last_base + 63 - lines.last_mask.leading_zeros() as usize),
+        }
+    }
+
+    /// Bit `j` of each lane is bit `j + N` of `next:cur` (0 < N < 64).
+    macro_rules! ahead {
+        ($cur:expr, $next:expr, $n:literal) => {
+            _mm256_or_si256(
+                _mm256_srli_epi64::<$n>($cur),
+                _mm256_slli_epi64::<{ 64 - $n }>($next),
+            )
+        };
+    }
+    /// Bit `j` of each lane is bit `j - N` of `cur:prev` (0 < N < 64).
+    macro_rules! behind {
+        ($cur:expr, $prev:expr, $n:literal) => {
+            _mm256_or_si256(
+                _mm256_slli_epi64::<$n>($cur),
+                _mm256_srli_epi64::<{ 64 - $n }>($prev),
+            )
+        };
+    }
+
+    /// `digit_triggers` of blocks `i..i + 4` of `cls` (one per lane): their
+    /// ASCII and WIDE trigger masks. Needs `i >= 1` and `i + 4 < cls[_].len()`.
+    #[inline(always)]
+    unsafe fn lanes(cls: &[[u64; GROUP + 5]; 6], i: usize) -> (__m256i, __m256i) {
+        // The class of the four blocks, of the ones before them, after them.
+        let at = |c: usize, from: usize| -> __m256i {
+            let v = &cls[c][from..from + 4];
+            // SAFETY: 4 u64s; no alignment is required.
+            unsafe { _mm256_loadu_si256(v.as_ptr().cast()) }
+        };
+        use super::{DIGIT, HIGH, MASK, NUL, SEP};
+        let (and, or, andnot) = (_mm256_and_si256, _mm256_or_si256, _mm256_andnot_si256);
+        let (d, dp, dn) = (at(DIGIT, i), at(DIGIT, i - 1), at(DIGIT, i + 1));
+        let d1 = ahead!(d, dn, 1);
+        let four = and(and(d, d1), and(ahead!(d, dn, 2), ahead!(d, dn, 3)));
+        let p1 = behind!(d, dp, 1);
+        let start = andnot(p1, four);
+        let p23 = and(behind!(d, dp, 2), behind!(d, dp, 3));
+        let end = andnot(d1, and(d, and(p1, p23)));
+        let (mk, mkp, mkn) = (at(MASK, i), at(MASK, i - 1), at(MASK, i + 1));
+        let (j, jp, jn) = (
+            or(mk, at(HIGH, i)),
+            or(mkp, at(HIGH, i - 1)),
+            or(mkn, at(HIGH, i + 1)),
+        );
+        let (c, cp, cn) = (or(d, mk), or(dp, mkp), or(dn, mkn));
+        let (sep, sepp, sepn) = (at(SEP, i), at(SEP, i - 1), at(SEP, i + 1));
+        let left = or(
+            behind!(j, jp, 1),
+            and(behind!(sep, sepp, 1), behind!(c, cp, 2)),
+        );
+        let group = and(ahead!(c, cn, 2), and(ahead!(c, cn, 3), ahead!(c, cn, 4)));
+        let right = or(ahead!(j, jn, 1), and(ahead!(sep, sepn, 1), group));
+        let four_n = and(
+            and(dn, _mm256_srli_epi64::<1>(dn)),
+            and(_mm256_srli_epi64::<2>(dn), _mm256_srli_epi64::<3>(dn)),
+        );
+        let long = and(ahead!(four, four_n, 4), ahead!(four, four_n, 8));
+        let ascii = or(and(start, or(long, left)), and(end, right));
+        let (z, zp, zn) = (at(NUL, i), at(NUL, i - 1), at(NUL, i + 1));
+        let unit = and(d, ahead!(z, zn, 1));
+        let prev_unit = and(behind!(d, dp, 2), behind!(z, zp, 1));
+        let wide = and(
+            and(unit, ahead!(d, dn, 2)),
+            and(ahead!(z, zn, 3), ahead!(d, dn, 4)),
+        );
+        let wide = and(and(wide, ahead!(z, zn, 5)), ahead!(d, dn, 6));
+        (ascii, andnot(prev_unit, wide))
     }
 
     /// Defines a [`Backend`] on `$width`-byte vectors from the load / set1 /
@@ -742,31 +996,58 @@ mod x86 {
     simd_backend!(Avx2, "avx2", __m256i, 32, _mm256_loadu_si256, _mm256_set1_epi8,
         _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_add_epi8, _mm256_and_si256,
         _mm256_or_si256, _mm256_movemask_epi8,
-        // The bytes before and after a block in one vector.
         #[inline(always)]
-        unsafe fn masks_around(w: &Window) -> [[u64; 3]; 2] {
-            Self::split(unsafe { Self::masks_of(Self::around(w)) })
-        },
-        #[inline(always)]
-        unsafe fn junctions_around(w: &Window) -> [[u64; 2]; 2] {
-            Self::split(unsafe { Self::junction_masks(Self::around(w)) })
+        unsafe fn block(bytes: &[u8; 64]) -> [u64; 6] {
+            // SAFETY: both halves have 32 bytes.
+            unsafe {
+                let lo = Self::class_masks(_mm256_loadu_si256(bytes.as_ptr().cast()));
+                let hi = Self::class_masks(_mm256_loadu_si256(bytes[32..].as_ptr().cast()));
+                [0, 1, 2, 3, 4, 5].map(|i| lo[i] | hi[i] << 32)
+            }
         });
     impl Avx2 {
-        /// The [`AROUND`] bytes before the block of `w`, then the
-        /// [`AROUND`] bytes after it.
+        /// `Backend::classes` of `v`: the AND of a lookup by the low nibble
+        /// and one by the high nibble gives each byte its class bits, and a
+        /// shift brings each bit to the top for `movemask`. A byte >= 0x80
+        /// looks up 0 by its low nibble.
         #[target_feature(enable = "avx2")]
         #[inline]
-        unsafe fn around(w: &Window) -> __m256i {
-            const { assert!(AROUND == 16) };
-            let (before, after) = (&w[BLOCK - AROUND..BLOCK], &w[BLOCK + 64..BLOCK + 80]);
-            // SAFETY: both slices have 16 bytes; no alignment is required.
-            unsafe { _mm256_loadu2_m128i(after.as_ptr().cast(), before.as_ptr().cast()) }
-        }
-
-        /// Masks of [`Self::around`] as masks of the bytes before and after.
-        #[inline(always)]
-        fn split<const N: usize>(m: [u64; N]) -> [[u64; N]; 2] {
-            [m.map(|m| m & 0xFFFF), m.map(|m| m >> AROUND)]
+        unsafe fn class_masks(v: __m256i) -> [u64; 6] {
+            const D: i8 = -0x80; // digit
+            const SEP: i8 = 0x40;
+            const MASK: i8 = 0x20; // `*` and `#`: 0x2A, 0x23
+            const MASK_X: i8 = 0x10; // `X` and `x`: 0x58, 0x78
+            const NUL: i8 = 0x08;
+            const NEWLINE: i8 = 0x04;
+            #[rustfmt::skip]
+            let low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+                D | SEP | NUL, D, D, D | MASK, D, D | SEP, D, D,
+                D | MASK_X, D, MASK | NEWLINE, SEP, 0, SEP, 0, 0,
+            ));
+            #[rustfmt::skip]
+            let high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+                NUL | NEWLINE, 0, SEP | MASK, D, 0, MASK_X, 0, MASK_X,
+                0, 0, 0, 0, 0, 0, 0, 0,
+            ));
+            let nibble = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F));
+            let class = _mm256_and_si256(
+                _mm256_shuffle_epi8(low, v),
+                _mm256_shuffle_epi8(high, nibble),
+            );
+            // (class & 0x30) + 0x70 has bit 7 iff class has bit 4 or 5.
+            let masks = _mm256_and_si256(class, _mm256_set1_epi8(MASK | MASK_X));
+            let masks = _mm256_add_epi8(masks, _mm256_set1_epi8(0x70));
+            // SAFETY: guaranteed by the caller.
+            unsafe {
+                [
+                    Self::bits(class),
+                    Self::bits(_mm256_slli_epi16(class, 4)),
+                    Self::bits(v),
+                    Self::bits(_mm256_slli_epi16(class, 1)),
+                    Self::bits(masks),
+                    Self::bits(_mm256_slli_epi16(class, 5)),
+                ]
+            }
         }
 
         /// `Backend::junctions` of `v`: one table lookup per nibble, whose
