@@ -15,7 +15,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use memchr::memmem;
+use std::sync::LazyLock;
+
+use memchr::memmem::{self, Finder};
 use sqlparser::ast::{ColumnOption, Statement, TableConstraint};
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
@@ -23,6 +25,12 @@ use sqlparser::parser::Parser;
 use super::{apply_field_context, cvv_extra, fields::display_name, sad_extra, Attributor, Extra};
 use crate::container::Location;
 use crate::detect::Hit;
+
+/// The end of a COPY block (`\.` on a line of its own), and of an INSERT
+/// tuple followed by another (`),`), searched for on every line of a dump:
+/// built once, not per search.
+static COPY_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n\\."));
+static TUPLE_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"),"));
 
 /// Whether a head looks like SQL: a dump banner, or statements at line starts.
 pub fn sniff(head: &[u8]) -> bool {
@@ -194,7 +202,8 @@ impl Sql {
                 // A COPY block: one row a line, counted in bulk up to the
                 // `\.` line that ends it (pg_dump writes millions of rows).
                 let look = (to + 2).min(buf.len());
-                let end = memmem::find(&buf[i..look], b"\n\\.")
+                let end = COPY_END
+                    .find(&buf[i..look])
                     .map(|p| i + p)
                     .filter(|&e| e < to);
                 let upto = end.unwrap_or(to);
@@ -305,7 +314,7 @@ impl Sql {
         };
         let look = (to + 16).min(buf.len());
         let mut n = 0;
-        for p in memmem::find_iter(&buf[from..look], b"),") {
+        for p in TUPLE_END.find_iter(&buf[from..look]) {
             let p = from + p;
             if p >= to {
                 break;
