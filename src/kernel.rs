@@ -35,18 +35,19 @@
 //! 11 bytes: a 12-digit run) and look-behind (up to 3) shift in bits of the
 //! neighbouring bytes.
 //!
-//! The AVX2 path (`x86::scan_groups`) works on groups of 64 blocks (4 KiB) in
-//! three passes, so that the hot work has no data-dependent branches:
+//! Every fast path works on groups of 64 blocks (4 KiB) in three passes
+//! (`scan_groups`), so that the hot work has no data-dependent branches:
 //!
-//! 1. Classify every block: one lookup by each nibble gives each byte its
-//!    class bits (digit, NUL, separator, mask character, newline), a shift
-//!    and a movemask per class make the masks, and the raw bytes' top bits
-//!    are the `>= 0x80` mask. They go to one array per class. A block with a
-//!    byte >= 0x80 also gets masks of where a full-width digit character
-//!    starts (`EF BC 9x`, `82 4F..58`, `A3 B0..B9`, from loads at offsets 0,
-//!    1 and 2).
-//! 2. The ASCII and WIDE trigger logic on four blocks at once, one per
-//!    64-bit lane: a block's neighbours are the same arrays loaded one entry
+//! 1. Classify every block into one mask per class: digit, NUL, byte >= 0x80,
+//!    separator, mask character, newline. With AVX2 one lookup by each
+//!    nibble gives each byte its class bits and a shift and a movemask per
+//!    class make the masks; SSE2 uses compares, the portable path SWAR on
+//!    8-byte words. A block with a byte >= 0x80 also gets masks of where a
+//!    full-width digit character starts (`EF BC 9x`, `82 4F..58`,
+//!    `A3 B0..B9`, from loads at offsets 0, 1 and 2).
+//! 2. The ASCII and WIDE trigger logic on several blocks at once, one per
+//!    64-bit lane (four with AVX2, two with SSE2, one in the portable path):
+//!    a block's neighbours are the same class arrays loaded one entry
 //!    earlier or later.
 //! 3. In block order: count the newlines (popcount, highest bit), finish the
 //!    full-width triggers from the character masks of the block and its
@@ -54,19 +55,12 @@
 //!    [`Trigger`]s (`trailing_zeros` loop; the first four slots are written
 //!    without a branch).
 //!
-//! The SSE2 and portable paths (`scan_blocks`) take one block at a time with
-//! branches instead: a block without digits or bytes >= 0x80 costs a
-//! newline and a "may start a trigger" mask; a block with a digit gets digit
-//! and NUL masks of itself and of the 16 bytes on either side, and
-//! separator and mask-character masks only if a run of >= 4 digits starts or
-//! ends in it; a block with a byte >= 0x80 gets the character masks.
-//!
-//! Blocks at the start and the end of the buffer are read from zero-padded
-//! copies, so no load leaves the buffer; the padding matches no pattern.
+//! The last block of the buffer is read from a zero-padded copy (its masks
+//! then cut to the buffer), blocks before and after the buffer have no
+//! classes, so no load leaves the buffer and nothing outside it matches.
 //!
 //! Dispatch: on x86_64, AVX2 (with BMI1/2, LZCNT, POPCNT) if the CPU has it,
-//! detected once and cached, else SSE2; elsewhere a portable SWAR classifier on
-//! 8-byte words feeds the same block logic as SSE2.
+//! detected once and cached, else SSE2; elsewhere the portable path.
 
 use std::sync::OnceLock;
 
@@ -207,9 +201,8 @@ pub fn scan_reference(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> L
 /// that the CPU supports the backend's instructions.
 trait Backend: Sized {
     const WIDTH: usize;
-    /// The newline mask of `v[..WIDTH]`, and the mask of its bytes that may
-    /// start a trigger (`digit | high`): all that a block without triggers needs.
-    unsafe fn summary(v: &[u8]) -> (u64, u64);
+    /// The newline mask of `v[..WIDTH]`.
+    unsafe fn newlines(v: &[u8]) -> u64;
     /// `[digit, zero, high]` masks of `v[..WIDTH]`.
     unsafe fn masks(v: &[u8]) -> [u64; 3];
     /// `[separator, mask character]` masks of `v[..WIDTH]`: `space - + %` and
@@ -225,7 +218,7 @@ trait Backend: Sized {
     unsafe fn classes(v: &[u8]) -> [u64; 6] {
         // SAFETY: guaranteed by the caller.
         unsafe {
-            let (newline, _) = Self::summary(v);
+            let newline = Self::newlines(v);
             let [digit, nul, high] = Self::masks(v);
             let [sep, mask] = Self::junctions(v);
             [digit, nul, high, sep, mask, newline]
@@ -238,77 +231,9 @@ trait Backend: Sized {
         // SAFETY: guaranteed by the caller.
         unsafe { gather::<Self, 6>(bytes, 64, Self::classes) }
     }
-
-    /// `masks` of the [`AROUND`] bytes before the block of `w` and of the
-    /// [`AROUND`] bytes after it: bit `i` is byte `i` of each. The default
-    /// needs `WIDTH` to divide [`AROUND`].
-    #[inline(always)]
-    unsafe fn masks_around(w: &Window) -> [[u64; 3]; 2] {
-        // SAFETY: guaranteed by the caller.
-        unsafe { around::<Self, 3>(w, Self::masks) }
-    }
-    /// `junctions` of the same bytes as `masks_around`.
-    #[inline(always)]
-    unsafe fn junctions_around(w: &Window) -> [[u64; 2]; 2] {
-        // SAFETY: guaranteed by the caller.
-        unsafe { around::<Self, 2>(w, Self::junctions) }
-    }
 }
 
 type Classify<const N: usize> = unsafe fn(&[u8]) -> [u64; N];
-
-/// A 64-byte block at offset [`BLOCK`], with the 32 bytes before it
-/// (look-behind: one vector) and the 34 after it (look-ahead: one vector and
-/// the 2 bytes its characters need).
-type Window = [u8; 130];
-const BLOCK: usize = 32;
-
-/// `hay` as windows: block 0 and the last one or two blocks come from buffers
-/// padded with zeros, the others lie in `hay`. The padding needs no masking: a
-/// NUL is neither a newline nor a byte that starts a trigger, a WIDE pattern
-/// neither ends with a NUL nor looks behind at a NUL without a digit, and the
-/// ASCII ones treat a NUL like a byte outside `hay` (it is no digit, junction
-/// or cell).
-struct Blocks {
-    direct: usize, // blocks 1..direct lie in `hay`
-    count: usize,
-    head: Window,    // block 0 if direct > 0
-    tail: [u8; 224], // from byte `direct * 64 - 32` of `hay` on
-}
-
-impl Blocks {
-    #[inline(always)]
-    fn new(hay: &[u8]) -> Self {
-        let count = hay.len().div_ceil(64);
-        let direct = (hay.len() / 64).saturating_sub(1);
-        let mut head = [0u8; 130];
-        let n = hay.len().min(130 - BLOCK);
-        head[BLOCK..BLOCK + n].copy_from_slice(&hay[..n]);
-        let mut tail = [0u8; 224];
-        let from = (direct * 64).saturating_sub(BLOCK); // < hay.len()
-        let skip = from + BLOCK - direct * 64; // BLOCK if direct == 0
-        tail[skip..skip + hay.len() - from].copy_from_slice(&hay[from..]);
-        Blocks {
-            direct,
-            count,
-            head,
-            tail,
-        }
-    }
-}
-
-/// `Backend::summary` of a 64-byte block.
-#[inline(always)]
-unsafe fn summary<B: Backend>(w: &Window) -> (u64, u64) {
-    let (mut newline, mut start, mut at) = (0, 0, 0);
-    while at < 64 {
-        // SAFETY: guaranteed by the caller.
-        let (n, s) = unsafe { B::summary(&w[BLOCK + at..]) };
-        (newline, start) = (newline | n << at, start | s << at);
-        at += B::WIDTH;
-    }
-    (newline, start)
-}
 
 /// `classify` (a `B` method) of `bytes[..len]`, `len` being a multiple of
 /// `B::WIDTH` up to 64.
@@ -330,25 +255,6 @@ unsafe fn gather<B: Backend, const N: usize>(
     m
 }
 
-/// The look-behind and look-ahead of a block with a digit, in bytes: enough
-/// for a 12-digit run starting at its last byte (11 bytes) and for a run of
-/// 4 ending at its first byte (3 bytes).
-const AROUND: usize = 16;
-
-/// `classify` of the [`AROUND`] bytes before and after the block of `w`, if
-/// `B::WIDTH` divides [`AROUND`].
-#[inline(always)]
-unsafe fn around<B: Backend, const N: usize>(w: &Window, classify: Classify<N>) -> [[u64; N]; 2] {
-    const { assert!(AROUND.is_multiple_of(B::WIDTH)) };
-    // SAFETY: guaranteed by the caller.
-    unsafe {
-        [
-            gather::<B, N>(&w[BLOCK - AROUND..], AROUND, classify),
-            gather::<B, N>(&w[BLOCK + 64..], AROUND, classify),
-        ]
-    }
-}
-
 /// Bit `i` of the result is bit `i + n` of the 128-bit value `next:cur` (0 < n < 64).
 #[inline(always)]
 fn ahead(cur: u64, next: u64, n: u32) -> u64 {
@@ -359,86 +265,6 @@ fn ahead(cur: u64, next: u64, n: u32) -> u64 {
 #[inline(always)]
 fn behind(cur: u64, prev: u64, n: u32) -> u64 {
     (cur << n) | (prev >> (64 - n))
-}
-
-/// ASCII and WIDE trigger masks of the block of `w`, whose digit, NUL and
-/// high-byte masks are `d`, `z` and `high`.
-#[inline(always)]
-unsafe fn digit_triggers<B: Backend>(w: &Window, d: u64, z: u64, high: u64) -> (u64, u64) {
-    // SAFETY: guaranteed by the caller.
-    let [prev, next] = unsafe { B::masks_around(w) };
-    let prev = prev.map(|m| m << (64 - AROUND)); // the top bits
-    let ([dn, zn, _], [dp, zp, _]) = (next, prev);
-    let d1 = ahead(d, dn, 1);
-    // The first of >= 2 and of >= 4 digits, here and in `dn` (`_n`).
-    let (pair, pair_n) = (d & d1, dn & dn >> 1);
-    let (four, four_n) = (pair & ahead(pair, pair_n, 2), pair_n & pair_n >> 2);
-    let mut ascii = 0;
-    // A run of >= 4 digits starts or ends in the block only if 4 digits
-    // start in it or a run crosses into it (digits at bytes -1 and 0).
-    if (four | (d & dp >> 63)) != 0 {
-        let masks = [d, d1, high, four, four_n];
-        ascii = unsafe { ascii_triggers::<B>(w, masks, next, prev) };
-    }
-    let unit = d & ahead(z, zn, 1); // a digit followed by a NUL
-    if unit == 0 {
-        return (ascii, 0); // the common case in text: skip the rest
-    }
-    let prev_unit = behind(d, dp, 2) & behind(z, zp, 1);
-    let wide = unit & ahead(d, dn, 2) & ahead(z, zn, 3) & ahead(d, dn, 4) & ahead(z, zn, 5);
-    (ascii, wide & ahead(d, dn, 6) & !prev_unit)
-}
-
-/// The ASCII trigger mask of the block of `w`, given its digit mask (`d`,
-/// and `d1` shifted by one byte), its high-byte mask, where 4 digits start
-/// (`four`, and `four_n` in the 16 bytes after it), and `B::masks_around` it
-/// (the one before in the top bits).
-#[inline(always)]
-unsafe fn ascii_triggers<B: Backend>(
-    w: &Window,
-    [d, d1, high, four, four_n]: [u64; 5],
-    [dn, _, hn]: [u64; 3],
-    [dp, _, hp]: [u64; 3],
-) -> u64 {
-    // Where runs of >= 4 digits start and end.
-    let p1 = behind(d, dp, 1);
-    let start = four & !p1;
-    let end = d & !d1 & p1 & behind(d, dp, 2) & behind(d, dp, 3);
-    // SAFETY: guaranteed by the caller.
-    let [sep, mask] = unsafe { gather::<B, 2>(&w[BLOCK..], 64, B::junctions) };
-    let [prev, [sepn, maskn]] = unsafe { B::junctions_around(w) };
-    let [sepp, maskp] = prev.map(|m| m << (64 - AROUND)); // the top bits
-
-    // Junction bytes on their own (mask character or >= 0x80), and cells.
-    let (j, jn, jp) = (mask | high, maskn | hn, maskp | hp);
-    let (c, cn, cp) = (d | mask, dn | maskn, dp | maskp);
-    let left = behind(j, jp, 1) | (behind(sep, sepp, 1) & behind(c, cp, 2));
-    let group = ahead(c, cn, 2) & ahead(c, cn, 3) & ahead(c, cn, 4);
-    let right = ahead(j, jn, 1) | (ahead(sep, sepn, 1) & group);
-    // 12 digits: 4 here, 4 at +4 and 4 at +8.
-    let long = ahead(four, four_n, 4) & ahead(four, four_n, 8);
-    (start & (long | left)) | (end & right)
-}
-
-/// FULLWIDTH, SJIS and EUCJP trigger masks of the block of `w`: a character
-/// followed by another and not preceded by one.
-#[inline(always)]
-unsafe fn char_triggers<B: Backend>(w: &Window) -> [u64; 3] {
-    // SAFETY: guaranteed by the caller.
-    let (c, cn, cp) = unsafe {
-        let cp = gather::<B, 3>(&w[BLOCK - B::WIDTH..], B::WIDTH, B::chars);
-        (
-            gather::<B, 3>(&w[BLOCK..], 64, B::chars),
-            gather::<B, 3>(&w[BLOCK + 64..], B::WIDTH, B::chars),
-            cp,
-        )
-    };
-    let mut t = [0; 3];
-    for (i, n) in [3, 2, 2].into_iter().enumerate() {
-        let cp = cp[i] << (64 - B::WIDTH); // the top bits
-        t[i] = c[i] & ahead(c[i], cn[i], n) & !behind(c[i], cp, n);
-    }
-    t
 }
 
 /// Appends a trigger for every set bit of `ascii | wide | chars[..]`.
@@ -552,30 +378,144 @@ struct Lines {
     last_base: usize,
 }
 
-/// The block loop shared by all fast paths.
+/// 64-bit lanes, one block per lane: the trigger logic runs on `N` blocks
+/// per instruction. Methods require that the CPU supports the type's
+/// instructions (like [`Backend`]'s).
+trait Lanes: Copy {
+    const N: usize;
+    /// `v[..N]`.
+    unsafe fn load(v: &[u64]) -> Self;
+    /// Into `out[..N]`.
+    unsafe fn store(self, out: &mut [u64]);
+    unsafe fn and(self, o: Self) -> Self;
+    unsafe fn or(self, o: Self) -> Self;
+    /// `!self & o`.
+    unsafe fn andnot(self, o: Self) -> Self;
+    /// Each lane shifted right (towards bit 0) by `n` (0 < n < 64).
+    unsafe fn shr(self, n: i32) -> Self;
+    /// Each lane shifted left by `n` (0 < n < 64).
+    unsafe fn shl(self, n: i32) -> Self;
+}
+
+impl Lanes for u64 {
+    const N: usize = 1;
+    #[inline(always)]
+    unsafe fn load(v: &[u64]) -> Self {
+        v[0]
+    }
+    #[inline(always)]
+    unsafe fn store(self, out: &mut [u64]) {
+        out[0] = self;
+    }
+    #[inline(always)]
+    unsafe fn and(self, o: Self) -> Self {
+        self & o
+    }
+    #[inline(always)]
+    unsafe fn or(self, o: Self) -> Self {
+        self | o
+    }
+    #[inline(always)]
+    unsafe fn andnot(self, o: Self) -> Self {
+        !self & o
+    }
+    #[inline(always)]
+    unsafe fn shr(self, n: i32) -> Self {
+        self >> n
+    }
+    #[inline(always)]
+    unsafe fn shl(self, n: i32) -> Self {
+        self << n
+    }
+}
+
+/// Blocks per group: the group's classes (9 arrays of `u64`, under 5 KiB)
+/// stay in L1. A multiple of every `Lanes::N`.
+const GROUP: usize = 64;
+
+/// The class arrays of a group: `[c][i]` is class `c` of block `g + i - 1`
+/// (0 before the buffer and past its end); entries up to `GROUP + 4` are
+/// read by the last lanes.
+type ClassArrays = [[u64; GROUP + 5]; 6];
+
+/// The block loop of every fast path, in three passes over each group of
+/// [`GROUP`] blocks (see the module documentation): classify every block
+/// into arrays of masks; run the ASCII and WIDE trigger logic ([`lanes`])
+/// on `L::N` blocks at once; then, in block order, count newlines, finish the
+/// full-width triggers and emit.
 #[inline(always)]
-unsafe fn scan_blocks<B: Backend>(
+unsafe fn scan_groups<B: Backend, L: Lanes>(
     hay: &[u8],
     count_end: usize,
     out: &mut Vec<Trigger>,
 ) -> LineStats {
+    const { assert!(GROUP.is_multiple_of(L::N) && L::N <= 4) };
     check_args(hay, count_end);
-    let b = Blocks::new(hay);
+    let count = hay.len().div_ceil(64);
+    let mut cls: ClassArrays = [[0; GROUP + 5]; 6];
+    // chars[t][i]: where full-width digits of type t (`chars_of`) start in
+    // block `g + i - 1`; computed only for blocks with a byte >= 0x80.
+    let mut chars = [[0u64; GROUP + 2]; 3];
+    let (mut ascii, mut wide) = ([0u64; GROUP], [0u64; GROUP]);
     let mut lines = Lines::default();
-    // Separate loops, so that the hot one needs no choice of buffer.
-    // SAFETY (all loops): the caller guarantees the CPU supports `B`.
-    if b.direct > 0 {
-        unsafe { scan_block::<B>(&mut lines, 0, &b.head, count_end, out) };
+    // SAFETY (all `unsafe` calls): the caller guarantees the CPU supports
+    // `B` and `L`.
+    if count > 0 {
+        unsafe { classify::<B>(hay, 0, &mut cls, &mut chars, 1) };
     }
-    for k in 1..b.direct {
-        // 1 <= k < direct = len / 64 - 1: the window lies inside `hay`.
-        let w = hay[k * 64 - BLOCK..k * 64 + 98].try_into().unwrap();
-        unsafe { scan_block::<B>(&mut lines, k, w, count_end, out) };
-    }
-    for k in b.direct..b.count {
-        let at = (k - b.direct) * 64;
-        let w = b.tail[at..at + 130].try_into().unwrap();
-        unsafe { scan_block::<B>(&mut lines, k, w, count_end, out) };
+    let mut g = 0;
+    while g < count {
+        let m = GROUP.min(count - g);
+        // Pass 1: the group's blocks after the first (carried) and the
+        // block after the group.
+        for i in 2..=m + 1 {
+            unsafe { classify::<B>(hay, g + i - 1, &mut cls, &mut chars, i) };
+        }
+        for class in &mut cls {
+            class[m + 2..].fill(0);
+        }
+        // Pass 2: `L::N` blocks per step.
+        let mut i = 1;
+        while i <= m {
+            let (a, w) = unsafe { lanes::<L>(&cls, i) };
+            // i - 1 + L::N <= GROUP: m <= GROUP, a multiple of L::N.
+            unsafe {
+                a.store(&mut ascii[i - 1..]);
+                w.store(&mut wide[i - 1..]);
+            }
+            i += L::N;
+        }
+        // Pass 3: newlines and triggers, in order.
+        for i in 1..=m {
+            let base = (g + i - 1) * 64;
+            let mut nl = cls[NEWLINE][i];
+            if base + 64 > count_end {
+                nl &= (1u64 << count_end.saturating_sub(base).min(63)) - 1;
+            }
+            lines.count += u64::from(nl.count_ones());
+            if nl != 0 {
+                (lines.last_mask, lines.last_base) = (nl, base);
+            }
+            // A character followed by another and not preceded by one.
+            let mut t = [0; 3];
+            if cls[HIGH][i] != 0 {
+                for (x, n) in [3, 2, 2].into_iter().enumerate() {
+                    let [cp, c, cn] = [chars[x][i - 1], chars[x][i], chars[x][i + 1]];
+                    t[x] = c & ahead(c, cn, n) & !behind(c, cp, n);
+                }
+            }
+            let (a, w) = (ascii[i - 1], wide[i - 1]);
+            if (a | w | t[0] | t[1] | t[2]) != 0 {
+                emit(out, base, a, w, t);
+            }
+        }
+        for class in &mut cls {
+            (class[0], class[1]) = (class[m], class[m + 1]);
+        }
+        for ty in &mut chars {
+            (ty[0], ty[1]) = (ty[m], ty[m + 1]);
+        }
+        g += m;
     }
     LineStats {
         newlines: lines.count,
@@ -584,41 +524,90 @@ unsafe fn scan_blocks<B: Backend>(
     }
 }
 
-/// Counts the newlines of block `k` and appends its triggers.
+/// Pass 1 of [`scan_groups`] for block `k`: its classes into entry `i` of
+/// `cls` and, if it has a byte >= 0x80, its character masks into `chars`.
 #[inline(always)]
-unsafe fn scan_block<B: Backend>(
-    lines: &mut Lines,
+unsafe fn classify<B: Backend>(
+    hay: &[u8],
     k: usize,
-    w: &Window,
-    count_end: usize,
-    out: &mut Vec<Trigger>,
+    cls: &mut ClassArrays,
+    chars: &mut [[u64; GROUP + 2]; 3],
+    i: usize,
 ) {
-    let base = k * 64;
-    // SAFETY (the `unsafe` calls below): guaranteed by the caller.
-    let (mut nl, start) = unsafe { summary::<B>(w) };
-    if base + 64 > count_end {
-        let counted = count_end.saturating_sub(base); // < 64
-        nl &= (1 << counted) - 1;
+    // SAFETY (both): guaranteed by the caller.
+    let c = unsafe { classes_of::<B>(hay, k) };
+    for (class, m) in cls.iter_mut().zip(c) {
+        class[i] = m;
     }
-    lines.count += u64::from(nl.count_ones());
-    if nl != 0 {
-        (lines.last_mask, lines.last_base) = (nl, base);
+    let t = if c[HIGH] != 0 {
+        unsafe { chars_of::<B>(hay, k) }
+    } else {
+        [0; 3]
+    };
+    for (ty, m) in chars.iter_mut().zip(t) {
+        ty[i] = m;
     }
-    if start == 0 {
-        return;
-    }
+}
 
-    let [d, z, _] = unsafe { gather::<B, 3>(&w[BLOCK..], 64, B::masks) };
-    let high = start & !d; // cheaper than its own movemasks
-    let (mut ascii, mut wide, mut chars) = (0, 0, [0; 3]);
-    if d != 0 {
-        (ascii, wide) = unsafe { digit_triggers::<B>(w, d, z, high) };
-    }
-    if high != 0 {
-        chars = unsafe { char_triggers::<B>(w) };
-    }
-    if (ascii | wide | chars[0] | chars[1] | chars[2]) != 0 {
-        emit(out, base, ascii, wide, chars);
+/// Bit `j` of each lane is bit `j + n` of `next:cur` (0 < n < 64).
+macro_rules! ahead {
+    ($cur:expr, $next:expr, $n:literal) => {
+        $cur.shr($n).or($next.shl(64 - $n))
+    };
+}
+/// Bit `j` of each lane is bit `j - n` of `cur:prev` (0 < n < 64).
+macro_rules! behind {
+    ($cur:expr, $prev:expr, $n:literal) => {
+        $cur.shl($n).or($prev.shr(64 - $n))
+    };
+}
+
+/// The ASCII and WIDE trigger masks of blocks `i..i + L::N` of `cls`, one
+/// per lane (`i >= 1`). A pattern is an AND of masks shifted by its byte
+/// offsets; look-ahead (up to 11 bytes: a 12-digit run) and look-behind (up
+/// to 3) shift in bits of the neighbouring blocks, which are the same
+/// arrays loaded one entry earlier or later.
+#[inline(always)]
+unsafe fn lanes<L: Lanes>(cls: &ClassArrays, i: usize) -> (L, L) {
+    // SAFETY (all): guaranteed by the caller; `at` reads entries up to
+    // i + 1 + L::N <= GROUP + 5.
+    unsafe {
+        let at = |c: usize, from: usize| L::load(&cls[c][from..]);
+        let (d, dp, dn) = (at(DIGIT, i), at(DIGIT, i - 1), at(DIGIT, i + 1));
+        let d1 = ahead!(d, dn, 1);
+        let four = d.and(d1).and(ahead!(d, dn, 2)).and(ahead!(d, dn, 3));
+        // Where runs of >= 4 digits start and end.
+        let p1 = behind!(d, dp, 1);
+        let start = p1.andnot(four);
+        let p23 = behind!(d, dp, 2).and(behind!(d, dp, 3));
+        let end = d1.andnot(d.and(p1).and(p23));
+        // Junction bytes on their own (mask character or >= 0x80), and cells.
+        let (mk, mkp, mkn) = (at(MASK, i), at(MASK, i - 1), at(MASK, i + 1));
+        let (j, jp, jn) = (
+            mk.or(at(HIGH, i)),
+            mkp.or(at(HIGH, i - 1)),
+            mkn.or(at(HIGH, i + 1)),
+        );
+        let (c, cp, cn) = (d.or(mk), dp.or(mkp), dn.or(mkn));
+        let (sep, sepp, sepn) = (at(SEP, i), at(SEP, i - 1), at(SEP, i + 1));
+        let left = behind!(j, jp, 1).or(behind!(sep, sepp, 1).and(behind!(c, cp, 2)));
+        let group = ahead!(c, cn, 2).and(ahead!(c, cn, 3)).and(ahead!(c, cn, 4));
+        let right = ahead!(j, jn, 1).or(ahead!(sep, sepn, 1).and(group));
+        // 12 digits: 4 here, 4 at +4 and 4 at +8 (`four_n`: where 4 digits
+        // start in the next block, good for its first 8 bytes).
+        let four_n = dn.and(dn.shr(1)).and(dn.shr(2)).and(dn.shr(3));
+        let long = ahead!(four, four_n, 4).and(ahead!(four, four_n, 8));
+        let ascii = start.and(long.or(left)).or(end.and(right));
+        // UTF-16 or NUL-separated digits: `d 00 d 00 d 00 d`, not preceded by `d 00`.
+        let (z, zp, zn) = (at(NUL, i), at(NUL, i - 1), at(NUL, i + 1));
+        let unit = d.and(ahead!(z, zn, 1));
+        let prev_unit = behind!(d, dp, 2).and(behind!(z, zp, 1));
+        let wide = unit.and(ahead!(d, dn, 2)).and(ahead!(z, zn, 3));
+        let wide = wide
+            .and(ahead!(d, dn, 4))
+            .and(ahead!(z, zn, 5))
+            .and(ahead!(d, dn, 6));
+        (ascii, prev_unit.andnot(wide))
     }
 }
 
@@ -655,10 +644,8 @@ impl Portable {
 
 impl Backend for Portable {
     const WIDTH: usize = 8;
-    unsafe fn summary(v: &[u8]) -> (u64, u64) {
-        let x = Self::word(v);
-        let start = Self::range10(x, b'0') | x;
-        (Self::bits(Self::eq(x, b'\n')), Self::bits(start))
+    unsafe fn newlines(v: &[u8]) -> u64 {
+        Self::bits(Self::eq(Self::word(v), b'\n'))
     }
     unsafe fn masks(v: &[u8]) -> [u64; 3] {
         let x = Self::word(v);
@@ -681,13 +668,13 @@ impl Backend for Portable {
 
 fn scan_portable(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats {
     // SAFETY: `Portable` uses no special instructions.
-    unsafe { scan_blocks::<Portable>(hay, count_end, out) }
+    unsafe { scan_groups::<Portable, u64>(hay, count_end, out) }
 }
 
 #[cfg(target_arch = "x86_64")]
 fn scan_sse2(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats {
     // SAFETY: SSE2 is part of the x86_64 baseline.
-    unsafe { scan_blocks::<x86::Sse2>(hay, count_end, out) }
+    unsafe { scan_groups::<x86::Sse2, std::arch::x86_64::__m128i>(hay, count_end, out) }
 }
 
 /// AVX2 and the bit-manipulation extensions that every AVX2 CPU has.
@@ -709,7 +696,7 @@ fn scan_avx2(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats 
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{chars_of, classes_of, Backend, LineStats, Lines, Trigger};
+    use super::{Backend, Lanes, LineStats, Trigger};
     use std::arch::x86_64::*;
 
     /// # Safety
@@ -719,186 +706,55 @@ mod x86 {
         // SAFETY: the caller guarantees the features. The helpers are
         // `#[inline(always)]`, so they and the intrinsics inline into this
         // function and get compiled for AVX2.
-        unsafe { scan_groups(hay, count_end, out) }
+        unsafe { super::scan_groups::<Avx2, __m256i>(hay, count_end, out) }
     }
 
-    /// Blocks per group: the group's classes (6 arrays of `u64`, 3 KiB) stay in L1.
-    const GROUP: usize = 64;
-
-    /// The AVX2 block loop, in three passes over each group of [`GROUP`]
-    /// blocks: classify every block (one nibble lookup per byte, no
-    /// branches) into arrays of masks; run the ASCII and WIDE trigger logic
-    /// of `digit_triggers` on four blocks at once, one per 64-bit lane, whose
-    /// neighbours are the same arrays loaded one block earlier or later;
-    /// then count newlines and emit each block's triggers (full-width
-    /// characters, rare, from its window as in `scan_block`).
-    #[inline(always)]
-    unsafe fn scan_groups(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> LineStats {
-        super::check_args(hay, count_end);
-        let count = hay.len().div_ceil(64);
-        // cls[c][i]: class `c` of block `g + i - 1` (0 before the buffer and
-        // past its end); entries up to GROUP + 4 are read by the last lanes.
-        let mut cls = [[0u64; GROUP + 5]; 6];
-        // chars[t][i]: where full-width digits of type t (`chars_of`) start
-        // in block `g + i - 1`; computed only for blocks with a byte >= 0x80.
-        let mut chars = [[0u64; GROUP + 2]; 3];
-        let (mut ascii, mut wide) = ([0u64; GROUP], [0u64; GROUP]);
-        let mut lines = Lines::default();
-        if count > 0 {
-            // SAFETY (all `unsafe` calls): the caller guarantees AVX2.
-            let c = unsafe { classes_of::<Avx2>(hay, 0) };
-            for (class, m) in cls.iter_mut().zip(c) {
-                class[1] = m;
-            }
-            if c[super::HIGH] != 0 {
-                let t = unsafe { chars_of::<Avx2>(hay, 0) };
-                for (ty, m) in chars.iter_mut().zip(t) {
-                    ty[1] = m;
+    /// Defines [`Lanes`] on a vector type from its and / or / andnot and
+    /// 64-bit shift intrinsics, and the `$cvt` that makes a shift count.
+    macro_rules! lanes {
+        ($vec:ty, $n:literal, $feature:literal, $load:ident, $store:ident, $and:ident,
+         $or:ident, $andnot:ident, $srl:ident, $sll:ident) => {
+            // SAFETY (all): the caller guarantees `$feature`; loads and
+            // stores are bounds-checked slices of `$n` u64s.
+            impl Lanes for $vec {
+                const N: usize = $n;
+                #[inline(always)]
+                unsafe fn load(v: &[u64]) -> Self {
+                    unsafe { $load(v[..$n].as_ptr().cast()) }
+                }
+                #[inline(always)]
+                unsafe fn store(self, out: &mut [u64]) {
+                    unsafe { $store(out[..$n].as_mut_ptr().cast(), self) }
+                }
+                #[inline(always)]
+                unsafe fn and(self, o: Self) -> Self {
+                    unsafe { $and(self, o) }
+                }
+                #[inline(always)]
+                unsafe fn or(self, o: Self) -> Self {
+                    unsafe { $or(self, o) }
+                }
+                #[inline(always)]
+                unsafe fn andnot(self, o: Self) -> Self {
+                    unsafe { $andnot(self, o) }
+                }
+                #[inline(always)]
+                unsafe fn shr(self, n: i32) -> Self {
+                    unsafe { $srl(self, _mm_cvtsi32_si128(n)) }
+                }
+                #[inline(always)]
+                unsafe fn shl(self, n: i32) -> Self {
+                    unsafe { $sll(self, _mm_cvtsi32_si128(n)) }
                 }
             }
-        }
-        let mut g = 0;
-        while g < count {
-            let m = GROUP.min(count - g);
-            // Pass 1: classes of the group's blocks after the first (carried)
-            // and of the block after the group.
-            for i in 2..=m + 1 {
-                let c = unsafe { classes_of::<Avx2>(hay, g + i - 1) };
-                for (class, m) in cls.iter_mut().zip(c) {
-                    class[i] = m;
-                }
-                let t = if c[super::HIGH] != 0 {
-                    unsafe { chars_of::<Avx2>(hay, g + i - 1) }
-                } else {
-                    [0; 3]
-                };
-                for (ty, m) in chars.iter_mut().zip(t) {
-                    ty[i] = m;
-                }
-            }
-            for class in &mut cls {
-                class[m + 2..].fill(0);
-            }
-            // Pass 2: four blocks per step.
-            let mut i = 1;
-            while i <= m {
-                let (a, w) = unsafe { lanes(&cls, i) };
-                // SAFETY: i - 1 + 4 <= GROUP (m <= GROUP, and GROUP is a
-                // multiple of 4).
-                unsafe {
-                    _mm256_storeu_si256(ascii[i - 1..i + 3].as_mut_ptr().cast(), a);
-                    _mm256_storeu_si256(wide[i - 1..i + 3].as_mut_ptr().cast(), w);
-                }
-                i += 4;
-            }
-            // Pass 3: newlines and triggers, in order.
-            for i in 1..=m {
-                let k = g + i - 1;
-                let base = k * 64;
-                let mut nl = cls[super::NEWLINE][i];
-                if base + 64 > count_end {
-                    nl &= (1u64 << count_end.saturating_sub(base).min(63)) - 1;
-                }
-                lines.count += u64::from(nl.count_ones());
-                if nl != 0 {
-                    (lines.last_mask, lines.last_base) = (nl, base);
-                }
-                // A character followed by another and not preceded by one.
-                let mut t = [0; 3];
-                if cls[super::HIGH][i] != 0 {
-                    for (x, n) in [3, 2, 2].into_iter().enumerate() {
-                        let [cp, c, cn] = [chars[x][i - 1], chars[x][i], chars[x][i + 1]];
-                        t[x] = c & super::ahead(c, cn, n) & !super::behind(c, cp, n);
-                    }
-                }
-                let (a, w) = (ascii[i - 1], wide[i - 1]);
-                if (a | w | t[0] | t[1] | t[2]) != 0 {
-                    super::emit(out, base, a, w, t);
-                }
-            }
-            for class in &mut cls {
-                (class[0], class[1]) = (class[m], class[m + 1]);
-            }
-            for ty in &mut chars {
-                (ty[0], ty[1]) = (ty[m], ty[m + 1]);
-            }
-            g += m;
-        }
-        LineStats {
-            newlines: lines.count,
-            last_newline: (lines.last_mask != 0)
-                .then(|| lines.last_base + 63 - lines.last_mask.leading_zeros() as usize),
-        }
-    }
-
-    /// Bit `j` of each lane is bit `j + N` of `next:cur` (0 < N < 64).
-    macro_rules! ahead {
-        ($cur:expr, $next:expr, $n:literal) => {
-            _mm256_or_si256(
-                _mm256_srli_epi64::<$n>($cur),
-                _mm256_slli_epi64::<{ 64 - $n }>($next),
-            )
         };
     }
-    /// Bit `j` of each lane is bit `j - N` of `cur:prev` (0 < N < 64).
-    macro_rules! behind {
-        ($cur:expr, $prev:expr, $n:literal) => {
-            _mm256_or_si256(
-                _mm256_slli_epi64::<$n>($cur),
-                _mm256_srli_epi64::<{ 64 - $n }>($prev),
-            )
-        };
-    }
-
-    /// `digit_triggers` of blocks `i..i + 4` of `cls` (one per lane): their
-    /// ASCII and WIDE trigger masks. Needs `i >= 1` and `i + 4 < cls[_].len()`.
-    #[inline(always)]
-    unsafe fn lanes(cls: &[[u64; GROUP + 5]; 6], i: usize) -> (__m256i, __m256i) {
-        // The class of the four blocks, of the ones before them, after them.
-        let at = |c: usize, from: usize| -> __m256i {
-            let v = &cls[c][from..from + 4];
-            // SAFETY: 4 u64s; no alignment is required.
-            unsafe { _mm256_loadu_si256(v.as_ptr().cast()) }
-        };
-        use super::{DIGIT, HIGH, MASK, NUL, SEP};
-        let (and, or, andnot) = (_mm256_and_si256, _mm256_or_si256, _mm256_andnot_si256);
-        let (d, dp, dn) = (at(DIGIT, i), at(DIGIT, i - 1), at(DIGIT, i + 1));
-        let d1 = ahead!(d, dn, 1);
-        let four = and(and(d, d1), and(ahead!(d, dn, 2), ahead!(d, dn, 3)));
-        let p1 = behind!(d, dp, 1);
-        let start = andnot(p1, four);
-        let p23 = and(behind!(d, dp, 2), behind!(d, dp, 3));
-        let end = andnot(d1, and(d, and(p1, p23)));
-        let (mk, mkp, mkn) = (at(MASK, i), at(MASK, i - 1), at(MASK, i + 1));
-        let (j, jp, jn) = (
-            or(mk, at(HIGH, i)),
-            or(mkp, at(HIGH, i - 1)),
-            or(mkn, at(HIGH, i + 1)),
-        );
-        let (c, cp, cn) = (or(d, mk), or(dp, mkp), or(dn, mkn));
-        let (sep, sepp, sepn) = (at(SEP, i), at(SEP, i - 1), at(SEP, i + 1));
-        let left = or(
-            behind!(j, jp, 1),
-            and(behind!(sep, sepp, 1), behind!(c, cp, 2)),
-        );
-        let group = and(ahead!(c, cn, 2), and(ahead!(c, cn, 3), ahead!(c, cn, 4)));
-        let right = or(ahead!(j, jn, 1), and(ahead!(sep, sepn, 1), group));
-        let four_n = and(
-            and(dn, _mm256_srli_epi64::<1>(dn)),
-            and(_mm256_srli_epi64::<2>(dn), _mm256_srli_epi64::<3>(dn)),
-        );
-        let long = and(ahead!(four, four_n, 4), ahead!(four, four_n, 8));
-        let ascii = or(and(start, or(long, left)), and(end, right));
-        let (z, zp, zn) = (at(NUL, i), at(NUL, i - 1), at(NUL, i + 1));
-        let unit = and(d, ahead!(z, zn, 1));
-        let prev_unit = and(behind!(d, dp, 2), behind!(z, zp, 1));
-        let wide = and(
-            and(unit, ahead!(d, dn, 2)),
-            and(ahead!(z, zn, 3), ahead!(d, dn, 4)),
-        );
-        let wide = and(and(wide, ahead!(z, zn, 5)), ahead!(d, dn, 6));
-        (ascii, andnot(prev_unit, wide))
-    }
+    #[rustfmt::skip]
+    lanes!(__m256i, 4, "avx2", _mm256_loadu_si256, _mm256_storeu_si256, _mm256_and_si256,
+        _mm256_or_si256, _mm256_andnot_si256, _mm256_srl_epi64, _mm256_sll_epi64);
+    #[rustfmt::skip]
+    lanes!(__m128i, 2, "sse2", _mm_loadu_si128, _mm_storeu_si128, _mm_and_si128,
+        _mm_or_si128, _mm_andnot_si128, _mm_srl_epi64, _mm_sll_epi64);
 
     /// Defines a [`Backend`] on `$width`-byte vectors from the load / set1 /
     /// cmpeq / cmpgt / add / and / or / movemask intrinsics of one instruction set.
@@ -955,13 +811,8 @@ mod x86 {
                 const WIDTH: usize = $width;
 
                 #[inline(always)]
-                unsafe fn summary(v: &[u8]) -> (u64, u64) {
-                    unsafe {
-                        let v = Self::load(v);
-                        // Digits (compare result) and bytes >= 0x80 have the top bit.
-                        let start = $or(Self::range10(v, b'0'), v);
-                        (Self::bits(Self::eq(v, b'\n')), Self::bits(start))
-                    }
+                unsafe fn newlines(v: &[u8]) -> u64 {
+                    unsafe { Self::bits(Self::eq(Self::load(v), b'\n')) }
                 }
 
                 #[inline(always)]
