@@ -18,14 +18,17 @@
 //!
 //! ASCII runs are filtered here, because digit-heavy text (years, IDs, counters)
 //! has tens of thousands of them per MB and the slow path is costly. A card
-//! number's token always contains a run of >= 4 digits that is >= 12 digits
-//! long or touches a *junction*: a mask character (`* X x #`), a non-ASCII
-//! byte (`•`, `＊`, a full-width digit), or a separator (`space - + %`) that
-//! leads to another group — one cell (digit or mask character) on the left,
-//! three on the right (`4111 1111`, `%20`). ISO dates (`2024-05-01`) and
-//! isolated IDs have none. So a run `s..=e` of >= 4 digits triggers at `s` if
-//! it has >= 12 digits or a junction on its left, and at `e` if it has one on
-//! its right (the detector walks back to the start of the run); see
+//! number's token always contains a run of >= 4 digits that is 12 to 19
+//! digits long or touches a *junction*: a mask character (`* X x #`), a
+//! non-ASCII byte (`•`, `＊`, a full-width digit), or a separator (`space - +
+//! %`) that leads to another group — one cell (digit or mask character) on
+//! the left, three on the right (`4111 1111`, `%20`). ISO dates
+//! (`2024-05-01`) and isolated IDs have none, and a run of 20 or more digits
+//! holds no card number (a PAN inside a longer run is none) unless it is an
+//! EMV tag 57, where a `D` follows the PAN. So a run `s..=e` of >= 4 digits
+//! triggers at `s` if it has 12 to 19 digits or a junction on its left, and at
+//! `e` if it has a junction on its right or has >= 12 digits and a `D` or `d`
+//! after it (the detector walks back to the start of the run); see
 //! [`scan_reference`] for the exact definition.
 //!
 //! [`scan_reference`] is that definition, byte at a time; the fast paths are
@@ -39,7 +42,7 @@
 //! (`scan_groups`), so that the hot work has no data-dependent branches:
 //!
 //! 1. Classify every block into one mask per class: digit, NUL, byte >= 0x80,
-//!    separator, mask character, newline. With AVX2 one lookup by each
+//!    separator, mask character, newline, `D`/`d`. With AVX2 one lookup by each
 //!    nibble gives each byte its class bits and a shift and a movemask per
 //!    class make the masks; SSE2 uses compares, the portable path SWAR on
 //!    8-byte words. A block with a byte >= 0x80 also gets masks of where a
@@ -66,11 +69,13 @@ use std::sync::OnceLock;
 
 // Trigger kinds (bit flags; one position may carry several).
 /// Start or end of a run of >= 4 ASCII digits that may belong to a card
-/// number: the start if the run has >= 12 digits or a junction (mask
+/// number: the start if the run has 12 to 19 digits or a junction (mask
 /// character, byte >= 0x80, or separator after a cell) on its left, the end if
 /// it has a junction (mask character, byte >= 0x80, or separator before three
-/// cells) on its right. Short isolated runs (years, IDs, `2024-05-01`) never
-/// trigger. The detector walks back from the end to the start of the run.
+/// cells) on its right, or >= 12 digits and a `D`/`d` after it (EMV tag 57).
+/// Short isolated runs (years, IDs, `2024-05-01`) and isolated runs of 20 or
+/// more digits never trigger. The detector walks back from the end to the
+/// start of the run.
 pub const ASCII: u8 = 1;
 /// Start of >= 4 digits each followed by a NUL: UTF-16LE/BE text or NUL-separated digits.
 pub const WIDE: u8 = 2;
@@ -156,17 +161,19 @@ pub fn scan_reference(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> L
         }
         let mut kinds = 0;
         let (prev, prev2) = (i.wrapping_sub(1), i.wrapping_sub(2));
-        // The start `i` of a run of >= 4 digits: >= 12 digits or a left junction.
+        // The start `i` of a run of >= 4 digits: 12 to 19 digits or a left junction.
         if !digit(prev) && digits(i, 4) {
             let left = mask(prev) || high(prev) || (sep(prev) && cell(prev2));
-            if digits(i, 12) || left {
+            if (digits(i, 12) && !digits(i, 20)) || left {
                 kinds |= ASCII;
             }
         }
-        // The end `i` of a run of >= 4 digits: a right junction.
+        // The end `i` of a run of >= 4 digits: a right junction, or a `D`
+        // after >= 12 digits (an EMV tag 57).
         if !digit(i + 1) && digits(i.wrapping_sub(3), 4) {
             let group = cell(i + 2) && cell(i + 3) && cell(i + 4);
-            if mask(i + 1) || high(i + 1) || (sep(i + 1) && group) {
+            let emv = matches!(hay.get(i + 1), Some(b'D' | b'd')) && digits(i.wrapping_sub(11), 12);
+            if mask(i + 1) || high(i + 1) || (sep(i + 1) && group) || emv {
                 kinds |= ASCII;
             }
         }
@@ -205,23 +212,23 @@ trait Backend: Sized {
     unsafe fn newlines(v: &[u8]) -> u64;
     /// `[digit, zero, high]` masks of `v[..WIDTH]`.
     unsafe fn masks(v: &[u8]) -> [u64; 3];
-    /// `[separator, mask character]` masks of `v[..WIDTH]`: `space - + %` and
-    /// `* X x #`.
-    unsafe fn junctions(v: &[u8]) -> [u64; 2];
+    /// `[separator, mask character, D]` masks of `v[..WIDTH]`: `space - + %`,
+    /// `* X x #` and `D d`.
+    unsafe fn junctions(v: &[u8]) -> [u64; 3];
     /// Where one full-width digit character starts in `v[..WIDTH]`, for
     /// `[EF BC 90..=99, 82 4F..=58, A3 B0..=B9]`; looks at `v[..WIDTH + 2]`.
     unsafe fn chars(v: &[u8]) -> [u64; 3];
 
-    /// `[digit, NUL, >= 0x80, separator, mask character, newline]` masks of
-    /// `v[..WIDTH]` (the order of [`Classes`]).
+    /// `[digit, NUL, >= 0x80, separator, mask character, newline, D]` masks
+    /// of `v[..WIDTH]` (the order of [`Classes`]).
     #[inline(always)]
-    unsafe fn classes(v: &[u8]) -> [u64; 6] {
+    unsafe fn classes(v: &[u8]) -> [u64; 7] {
         // SAFETY: guaranteed by the caller.
         unsafe {
             let newline = Self::newlines(v);
             let [digit, nul, high] = Self::masks(v);
-            let [sep, mask] = Self::junctions(v);
-            [digit, nul, high, sep, mask, newline]
+            let [sep, mask, d_letter] = Self::junctions(v);
+            [digit, nul, high, sep, mask, newline, d_letter]
         }
     }
 
@@ -229,7 +236,7 @@ trait Backend: Sized {
     #[inline(always)]
     unsafe fn block(bytes: &[u8; 64]) -> Classes {
         // SAFETY: guaranteed by the caller.
-        unsafe { gather::<Self, 6>(bytes, 64, Self::classes) }
+        unsafe { gather::<Self, 7>(bytes, 64, Self::classes) }
     }
 }
 
@@ -326,14 +333,16 @@ fn push_bits(out: &mut Vec<Trigger>, base: usize, bits: u64, kinds: impl Fn(u32)
 }
 
 /// The byte classes of one 64-byte block as bit masks (bit `j` = byte `j`):
-/// `[digit, NUL, >= 0x80, separator, mask character, newline]`.
-type Classes = [u64; 6];
+/// `[digit, NUL, >= 0x80, separator, mask character, newline, D or d]`.
+type Classes = [u64; 7];
 const DIGIT: usize = 0;
 const NUL: usize = 1;
 const HIGH: usize = 2;
 const SEP: usize = 3;
 const MASK: usize = 4;
 const NEWLINE: usize = 5;
+/// `D` or `d`, which ends the PAN of an EMV tag 57 (`…1111D2403…`).
+const LETTER_D: usize = 6;
 
 /// The [`Classes`] of block `k` of `hay`: none for a block past its end.
 #[inline(always)]
@@ -344,7 +353,7 @@ unsafe fn classes_of<B: Backend>(hay: &[u8], k: usize) -> Classes {
         return unsafe { B::block(bytes.try_into().unwrap()) };
     }
     if at >= hay.len() {
-        return [0; 6];
+        return [0; 7];
     }
     // The last block, short: padded with NULs, which are then masked off.
     let mut padded = [0u8; 64];
@@ -436,7 +445,7 @@ const GROUP: usize = 64;
 /// The class arrays of a group: `[c][i]` is class `c` of block `g + i - 1`
 /// (0 before the buffer and past its end); entries up to `GROUP + 4` are
 /// read by the last lanes.
-type ClassArrays = [[u64; GROUP + 5]; 6];
+type ClassArrays = [[u64; GROUP + 5]; 7];
 
 /// The block loop of every fast path, in three passes over each group of
 /// [`GROUP`] blocks (see the module documentation): classify every block
@@ -452,7 +461,7 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
     const { assert!(GROUP.is_multiple_of(L::N) && L::N <= 4) };
     check_args(hay, count_end);
     let count = hay.len().div_ceil(64);
-    let mut cls: ClassArrays = [[0; GROUP + 5]; 6];
+    let mut cls: ClassArrays = [[0; GROUP + 5]; 7];
     // chars[t][i]: where full-width digits of type t (`chars_of`) start in
     // block `g + i - 1`; computed only for blocks with a byte >= 0x80.
     let mut chars = [[0u64; GROUP + 2]; 3];
@@ -593,11 +602,24 @@ unsafe fn lanes<L: Lanes>(cls: &ClassArrays, i: usize) -> (L, L) {
         let left = behind!(j, jp, 1).or(behind!(sep, sepp, 1).and(behind!(c, cp, 2)));
         let group = ahead!(c, cn, 2).and(ahead!(c, cn, 3)).and(ahead!(c, cn, 4));
         let right = ahead!(j, jn, 1).or(ahead!(sep, sepn, 1).and(group));
-        // 12 digits: 4 here, 4 at +4 and 4 at +8 (`four_n`: where 4 digits
-        // start in the next block, good for its first 8 bytes).
+        // 12 to 19 digits: 4 here, 4 at +4 and 4 at +8, not 4 more at +12
+        // and +16 (`four_n`: where 4 digits start in the next block, good
+        // for its first 16 bytes).
         let four_n = dn.and(dn.shr(1)).and(dn.shr(2)).and(dn.shr(3));
         let long = ahead!(four, four_n, 4).and(ahead!(four, four_n, 8));
-        let ascii = start.and(long.or(left)).or(end.and(right));
+        let twenty = long
+            .and(ahead!(four, four_n, 12))
+            .and(ahead!(four, four_n, 16));
+        // An EMV tag 57: 12 digits (4 ending here, 4 at -4, 4 at -8) and a `D`.
+        let back = d.and(p1).and(p23);
+        let back_p = dp.and(dp.shl(1)).and(dp.shl(2)).and(dp.shl(3));
+        let (dl, dl_n) = (at(LETTER_D, i), at(LETTER_D, i + 1));
+        let emv = ahead!(dl, dl_n, 1)
+            .and(behind!(back, back_p, 4))
+            .and(behind!(back, back_p, 8));
+        let ascii = start
+            .and(twenty.andnot(long).or(left))
+            .or(end.and(right.or(emv)));
         // UTF-16 or NUL-separated digits: `d 00 d 00 d 00 d`, not preceded by `d 00`.
         let (z, zp, zn) = (at(NUL, i), at(NUL, i - 1), at(NUL, i + 1));
         let unit = d.and(ahead!(z, zn, 1));
@@ -652,10 +674,14 @@ impl Backend for Portable {
         let digit = Self::bits(Self::range10(x, b'0'));
         [digit, Self::bits(Self::eq(x, 0)), Self::bits(x)]
     }
-    unsafe fn junctions(v: &[u8]) -> [u64; 2] {
+    unsafe fn junctions(v: &[u8]) -> [u64; 3] {
         let x = Self::word(v);
         let any = |set: &[u8]| set.iter().fold(0, |m, &b| m | Self::eq(x, b));
-        [Self::bits(any(b" -+%")), Self::bits(any(b"*Xx#"))]
+        [
+            Self::bits(any(b" -+%")),
+            Self::bits(any(b"*Xx#")),
+            Self::bits(any(b"Dd")),
+        ]
     }
     unsafe fn chars(v: &[u8]) -> [u64; 3] {
         let (x0, x1, x2) = (Self::word(v), Self::word(&v[1..]), Self::word(&v[2..]));
@@ -821,7 +847,7 @@ mod x86 {
                 }
 
                 #[inline(always)]
-                unsafe fn junctions(v: &[u8]) -> [u64; 2] {
+                unsafe fn junctions(v: &[u8]) -> [u64; 3] {
                     unsafe { Self::junction_masks(Self::load(v)) }
                 }
 
@@ -848,12 +874,12 @@ mod x86 {
         _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_add_epi8, _mm256_and_si256,
         _mm256_or_si256, _mm256_movemask_epi8,
         #[inline(always)]
-        unsafe fn block(bytes: &[u8; 64]) -> [u64; 6] {
+        unsafe fn block(bytes: &[u8; 64]) -> [u64; 7] {
             // SAFETY: both halves have 32 bytes.
             unsafe {
                 let lo = Self::class_masks(_mm256_loadu_si256(bytes.as_ptr().cast()));
                 let hi = Self::class_masks(_mm256_loadu_si256(bytes[32..].as_ptr().cast()));
-                [0, 1, 2, 3, 4, 5].map(|i| lo[i] | hi[i] << 32)
+                [0, 1, 2, 3, 4, 5, 6].map(|i| lo[i] | hi[i] << 32)
             }
         });
     impl Avx2 {
@@ -863,21 +889,22 @@ mod x86 {
         /// looks up 0 by its low nibble.
         #[target_feature(enable = "avx2")]
         #[inline]
-        unsafe fn class_masks(v: __m256i) -> [u64; 6] {
+        unsafe fn class_masks(v: __m256i) -> [u64; 7] {
             const D: i8 = -0x80; // digit
             const SEP: i8 = 0x40;
             const MASK: i8 = 0x20; // `*` and `#`: 0x2A, 0x23
             const MASK_X: i8 = 0x10; // `X` and `x`: 0x58, 0x78
             const NUL: i8 = 0x08;
             const NEWLINE: i8 = 0x04;
+            const LETTER_D: i8 = 0x02; // `D` and `d`: 0x44, 0x64
             #[rustfmt::skip]
             let low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-                D | SEP | NUL, D, D, D | MASK, D, D | SEP, D, D,
+                D | SEP | NUL, D, D, D | MASK, D | LETTER_D, D | SEP, D, D,
                 D | MASK_X, D, MASK | NEWLINE, SEP, 0, SEP, 0, 0,
             ));
             #[rustfmt::skip]
             let high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-                NUL | NEWLINE, 0, SEP | MASK, D, 0, MASK_X, 0, MASK_X,
+                NUL | NEWLINE, 0, SEP | MASK, D, LETTER_D, MASK_X, LETTER_D, MASK_X,
                 0, 0, 0, 0, 0, 0, 0, 0,
             ));
             let nibble = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F));
@@ -897,37 +924,18 @@ mod x86 {
                     Self::bits(_mm256_slli_epi16(class, 1)),
                     Self::bits(masks),
                     Self::bits(_mm256_slli_epi16(class, 5)),
+                    Self::bits(_mm256_slli_epi16(class, 6)),
                 ]
             }
         }
 
-        /// `Backend::junctions` of `v`: one table lookup per nibble, whose
-        /// AND has bit 7 for a separator and bit 5 or 6 for a mask character.
+        /// `Backend::junctions` of `v`, from its classes.
         #[target_feature(enable = "avx2")]
         #[inline]
-        unsafe fn junction_masks(v: __m256i) -> [u64; 2] {
-            const SEP: i8 = -0x80;
-            const MASK: i8 = 0x20; // `*` and `#`: 0x2A, 0x23
-            const MASK_X: i8 = 0x40; // `X` and `x`: 0x58, 0x78
-            #[rustfmt::skip]
-            let low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-                SEP, 0, 0, MASK, 0, SEP, 0, 0, MASK_X, 0, MASK, SEP, 0, SEP, 0, 0,
-            ));
-            #[rustfmt::skip]
-            let high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-                0, 0, SEP | MASK, 0, 0, MASK_X, 0, MASK_X, 0, 0, 0, 0, 0, 0, 0, 0,
-            ));
-            // A byte >= 0x80 looks up 0 in `low`.
-            let nibble = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F));
-            let class = _mm256_and_si256(
-                _mm256_shuffle_epi8(low, v),
-                _mm256_shuffle_epi8(high, nibble),
-            );
-            // (class & 0x60) + 0x60 has bit 7 iff class has bit 5 or 6.
-            let masks = _mm256_and_si256(class, _mm256_set1_epi8(MASK | MASK_X));
-            let masks = _mm256_add_epi8(masks, _mm256_set1_epi8(MASK | MASK_X));
+        unsafe fn junction_masks(v: __m256i) -> [u64; 3] {
             // SAFETY: guaranteed by the caller.
-            unsafe { [Self::bits(class), Self::bits(masks)] }
+            let c = unsafe { Self::class_masks(v) };
+            [c[super::SEP], c[super::MASK], c[super::LETTER_D]]
         }
     }
 
@@ -935,7 +943,7 @@ mod x86 {
         /// `Backend::junctions` of `v`, with compares.
         #[target_feature(enable = "sse2")]
         #[inline]
-        unsafe fn junction_masks(v: __m128i) -> [u64; 2] {
+        unsafe fn junction_masks(v: __m128i) -> [u64; 3] {
             // SAFETY: guaranteed by the caller.
             unsafe {
                 let eq = |byte: u8| Self::eq(v, byte);
@@ -943,10 +951,15 @@ mod x86 {
                     _mm_or_si128(eq(b' '), eq(b'-')),
                     _mm_or_si128(eq(b'+'), eq(b'%')),
                 );
-                // `X` and `x` are the bytes whose OR with 0x20 is `x`.
-                let x = Self::eq(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'x');
+                // `X` and `x` (`D` and `d`) are the bytes whose OR with 0x20 is `x` (`d`).
+                let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                let x = Self::eq(lower, b'x');
                 let mask = _mm_or_si128(_mm_or_si128(eq(b'*'), eq(b'#')), x);
-                [Self::bits(sep), Self::bits(mask)]
+                [
+                    Self::bits(sep),
+                    Self::bits(mask),
+                    Self::bits(Self::eq(lower, b'd')),
+                ]
             }
         }
     }
@@ -995,8 +1008,18 @@ mod tests {
     #[test]
     fn reference_ascii_examples() {
         const NONE: [u32; 0] = [];
-        // Long runs trigger at their start, isolated short ones not at all.
+        // Runs of 12 to 19 digits trigger at their start, isolated short
+        // ones and longer ones not at all (no card number is part of one).
         assert_eq!(ascii(b"123456789012"), [0]);
+        assert_eq!(ascii(b"1234567890123456789"), [0]);
+        assert_eq!(ascii(b"12345678901234567890"), NONE);
+        assert_eq!(ascii(b"a 1234567890123456789012345 b"), NONE);
+        // ... unless a `D` follows 12 or more: an EMV tag 57 (`57`, a length,
+        // the PAN, `D`, the expiry), whose run includes the tag and length.
+        assert_eq!(ascii(b"57134111111111111111D2403"), [19]);
+        assert_eq!(ascii(b"4111111111111111d24"), [0, 15]);
+        assert_eq!(ascii(b"12345678901D"), NONE);
+        assert_eq!(ascii(b"1234567890123456789012 1234"), [21, 23]);
         assert_eq!(ascii(b"a 4111111111111111."), [2]);
         assert_eq!(ascii(b"a 12345678901 b"), NONE);
         assert_eq!(ascii(b"id=1234 year 2024, n=123456"), NONE);
@@ -1117,16 +1140,18 @@ mod tests {
             \xa3\xb0\xa3\xb9\xa3\xb5|\xa3\xb0\xa3\xba\xa3\xb1\xa3\xb2|\xa3\xb0\xa3|\n\n\n|\
             12\n\xef\xbc\x91\xef\xbc\x92\x0012\x0034\x82\x50\x82\x51\xa3\xb1\xa3\xb1 9\x009";
         // ASCII junctions (neither '|' nor '/' is one), grouped to save time;
-        // the last three miss a byte when nothing follows them.
+        // `12345678901`, `1234 567` and `1234 56` miss a byte when nothing
+        // follows them; the last four are EMV tags and long runs.
         let junctions: &[u8] = b"123456789012/2024-05-01/4532 0151 1283 0366/411111******1111|\
             ************1111/4111%201111%20/ab1234\xe2\x80\xa2\xe2\x80\xa21234/1 1234-12X/\
-            x1234+/#1234567890123#/1234\x82\x4f\x82\x501234|12345678901|1234 567|1234 56";
+            x1234+/#1234567890123#/1234\x82\x4f\x82\x501234|12345678901|1234 567|1234 56|\
+            57134111111111111111D24/123456789012d/12345678901D/123456789012345678901234D";
         let mut s: Vec<Vec<u8>> = [short, junctions]
             .iter()
             .flat_map(|seeds| seeds.split(|&b| b == b'|'))
             .map(<[u8]>::to_vec)
             .collect();
-        assert_eq!(s.len(), 22 + 5);
+        assert_eq!(s.len(), 22 + 6);
         // Long runs that straddle several 16/32/64-byte boundaries.
         s.push(b"0123456789".repeat(14));
         // Runs whose junctions (up to 4 bytes after them) and whose 12th digit
@@ -1134,6 +1159,8 @@ mod tests {
         s.push(b"1234 5678 ".repeat(7));
         s.push(b"1234-56-".repeat(9));
         s.push(b"12345678901a123456789012a".repeat(3));
+        // Runs of 19, 20 and 23 digits, some ending in a `D`, across boundaries.
+        s.push(b"1234567890123456789a12345678901234567890D12345678901234567890123d".repeat(3));
         s.push(b"*1234*12345#12 1234%".repeat(4));
         s.push(b"9\x00".repeat(70));
         s.push("０１２３４５６７８９".repeat(5).into_bytes());
@@ -1212,7 +1239,7 @@ mod tests {
             /:\x80\x8a\x6f\x3c\x10\x19\x02\xcf\xd8\x23\x8f\x9a\x4e\x59\xaf\xba\xff\x7f\x01\
             -+%*Xx#\xa0\xad\xab\xa5\xaa\xd8\xf8\xa3";
         // ASCII junction bytes.
-        const JUNCTIONS: &[u8] = b" -+%*Xx#";
+        const JUNCTIONS: &[u8] = b" -+%*Xx#Dd";
         let mut v = Vec::with_capacity(len + 75);
         let digit = |rng: &mut XorShift| rng.below(10) as u8;
         while v.len() < len {
@@ -1227,8 +1254,8 @@ mod tests {
                     6 => v.extend([0x82, 0x4F + digit(rng)]),
                     7 => v.extend([0xA3, 0xB0 + digit(rng)]),
                     _ => {
-                        // A run of 1..=14 digits and a junction byte.
-                        for _ in 0..1 + rng.below(14) {
+                        // A run of 1..=24 digits and a junction byte.
+                        for _ in 0..1 + rng.below(24) {
                             v.push(b'0' + digit(rng));
                         }
                         v.push(JUNCTIONS[rng.below(JUNCTIONS.len())]);
