@@ -41,8 +41,11 @@
 //! Every fast path works on groups of 64 blocks (4 KiB) in three passes
 //! (`scan_groups`), so that the hot work has no data-dependent branches:
 //!
-//! 1. Classify every block into one mask per class: digit, NUL, byte >= 0x80,
-//!    separator, mask character, newline, `D`/`d`. With AVX2 one lookup by each
+//! 1. Summarise every block (newline mask, counted here, and the mask of
+//!    bytes that may start a trigger: digit or >= 0x80); a group without such
+//!    a byte (prose, runs of NULs) is done. Otherwise classify each block with
+//!    a start byte, and its neighbours, into one mask per class: digit, NUL,
+//!    byte >= 0x80, separator, mask character, newline, `D`/`d`. With AVX2 one lookup by each
 //!    nibble gives each byte its class bits and a shift and a movemask per
 //!    class make the masks; SSE2 uses compares, the portable path SWAR on
 //!    8-byte words. A block with a byte >= 0x80 also gets masks of where a
@@ -52,7 +55,7 @@
 //!    64-bit lane (four with AVX2, two with SSE2, one in the portable path):
 //!    a block's neighbours are the same class arrays loaded one entry
 //!    earlier or later.
-//! 3. In block order: count the newlines (popcount, highest bit), finish the
+//! 3. In block order, for blocks with a start byte: finish the
 //!    full-width triggers from the character masks of the block and its
 //!    neighbours, and turn the set bits of the trigger masks into
 //!    [`Trigger`]s (`trailing_zeros` loop; the first four slots are written
@@ -208,8 +211,9 @@ pub fn scan_reference(hay: &[u8], count_end: usize, out: &mut Vec<Trigger>) -> L
 /// that the CPU supports the backend's instructions.
 trait Backend: Sized {
     const WIDTH: usize;
-    /// The newline mask of `v[..WIDTH]`.
-    unsafe fn newlines(v: &[u8]) -> u64;
+    /// `[newline, digit | >= 0x80]` masks of `v[..WIDTH]`: all that a
+    /// block without triggers needs.
+    unsafe fn summary(v: &[u8]) -> [u64; 2];
     /// `[digit, zero, high]` masks of `v[..WIDTH]`.
     unsafe fn masks(v: &[u8]) -> [u64; 3];
     /// `[separator, mask character, D]` masks of `v[..WIDTH]`: `space - + %`,
@@ -225,7 +229,7 @@ trait Backend: Sized {
     unsafe fn classes(v: &[u8]) -> [u64; 7] {
         // SAFETY: guaranteed by the caller.
         unsafe {
-            let newline = Self::newlines(v);
+            let [newline, _] = Self::summary(v);
             let [digit, nul, high] = Self::masks(v);
             let [sep, mask, d_letter] = Self::junctions(v);
             [digit, nul, high, sep, mask, newline, d_letter]
@@ -363,6 +367,23 @@ unsafe fn classes_of<B: Backend>(hay: &[u8], k: usize) -> Classes {
     unsafe { B::block(&padded) }.map(|m| m & keep)
 }
 
+/// `Backend::summary` of block `k` of `hay`: none for a block past its end.
+#[inline(always)]
+unsafe fn summary_of<B: Backend>(hay: &[u8], k: usize) -> [u64; 2] {
+    let at = k * 64;
+    // SAFETY (both): guaranteed by the caller.
+    if let Some(bytes) = hay.get(at..at + 64) {
+        return unsafe { gather::<B, 2>(bytes, 64, B::summary) };
+    }
+    if at >= hay.len() {
+        return [0; 2];
+    }
+    let mut padded = [0u8; 64];
+    let valid = hay.len() - at; // 1..=63
+    padded[..valid].copy_from_slice(&hay[at..]);
+    unsafe { gather::<B, 2>(&padded, 64, B::summary) } // a NUL is neither
+}
+
 /// Where full-width digit characters start in block `k` of `hay`
 /// (`Backend::chars` of its 64 bytes): none past the end of `hay`.
 #[inline(always)]
@@ -466,44 +487,81 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
     // block `g + i - 1`; computed only for blocks with a byte >= 0x80.
     let mut chars = [[0u64; GROUP + 2]; 3];
     let (mut ascii, mut wide) = ([0u64; GROUP], [0u64; GROUP]);
+    // start[i]: where bytes that may start a trigger (digit, >= 0x80) are
+    // in block `g + i - 1`, from `Backend::summary`.
+    let mut start = [0u64; GROUP + 2];
     let mut lines = Lines::default();
     // SAFETY (all `unsafe` calls): the caller guarantees the CPU supports
     // `B` and `L`.
+    // Newlines are counted where a block's summary is made: block 0 here,
+    // the others in pass 1.
+    let mut count_newlines = |nl: u64, k: usize| {
+        let base = k * 64;
+        let mut nl = nl;
+        if base + 64 > count_end {
+            nl &= (1u64 << count_end.saturating_sub(base).min(63)) - 1;
+        }
+        lines.count += u64::from(nl.count_ones());
+        if nl != 0 {
+            (lines.last_mask, lines.last_base) = (nl, base);
+        }
+    };
     if count > 0 {
         unsafe { classify::<B>(hay, 0, &mut cls, &mut chars, 1) };
+        start[1] = cls[DIGIT][1] | cls[HIGH][1];
+        count_newlines(cls[NEWLINE][1], 0);
     }
     let mut g = 0;
     while g < count {
         let m = GROUP.min(count - g);
         // Pass 1: the group's blocks after the first (carried) and the
-        // block after the group.
+        // block after the group. The newline and start masks of each first;
+        // then all classes of a block with a start byte or next to one (its
+        // separators, mask characters and `D`s may be a neighbour's
+        // junction), and of the block after the group (its own neighbour
+        // after it is not known yet). Other blocks (prose, runs of NULs)
+        // cost only the summary: their other classes are left as they were,
+        // and only the triggers of blocks with a start byte are kept (pass
+        // 3), whose neighbours are all classified.
+        let mut any = start[1];
+        for (i, st) in start.iter_mut().enumerate().take(m + 2).skip(2) {
+            let [nl, summary] = unsafe { summary_of::<B>(hay, g + i - 1) };
+            count_newlines(nl, g + i - 1);
+            *st = summary;
+            any |= summary;
+        }
+        // A group without start bytes (prose) skips to the newlines.
+        let dense = any != 0;
         for i in 2..=m + 1 {
-            unsafe { classify::<B>(hay, g + i - 1, &mut cls, &mut chars, i) };
+            if i == m + 1 || (dense && (start[i - 1] | start[i] | start[i + 1]) != 0) {
+                unsafe { classify::<B>(hay, g + i - 1, &mut cls, &mut chars, i) };
+            }
         }
         for class in &mut cls {
             class[m + 2..].fill(0);
         }
         // Pass 2: `L::N` blocks per step.
         let mut i = 1;
-        while i <= m {
-            let (a, w) = unsafe { lanes::<L>(&cls, i) };
+        while dense && i <= m {
             // i - 1 + L::N <= GROUP: m <= GROUP, a multiple of L::N.
-            unsafe {
-                a.store(&mut ascii[i - 1..]);
-                w.store(&mut wide[i - 1..]);
+            if start[i..i + L::N].iter().all(|&d| d == 0) {
+                // No digit: no ASCII or WIDE trigger.
+                ascii[i - 1..i - 1 + L::N].fill(0);
+                wide[i - 1..i - 1 + L::N].fill(0);
+            } else {
+                let (a, w) = unsafe { lanes::<L>(&cls, i) };
+                unsafe {
+                    a.store(&mut ascii[i - 1..]);
+                    w.store(&mut wide[i - 1..]);
+                }
             }
             i += L::N;
         }
-        // Pass 3: newlines and triggers, in order.
-        for i in 1..=m {
+        // Pass 3: triggers, in order.
+        for i in (1..=m).filter(|_| dense) {
             let base = (g + i - 1) * 64;
-            let mut nl = cls[NEWLINE][i];
-            if base + 64 > count_end {
-                nl &= (1u64 << count_end.saturating_sub(base).min(63)) - 1;
-            }
-            lines.count += u64::from(nl.count_ones());
-            if nl != 0 {
-                (lines.last_mask, lines.last_base) = (nl, base);
+            if start[i] == 0 {
+                continue;
             }
             // A character followed by another and not preceded by one.
             let mut t = [0; 3];
@@ -524,6 +582,7 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
         for ty in &mut chars {
             (ty[0], ty[1]) = (ty[m], ty[m + 1]);
         }
+        (start[0], start[1]) = (start[m], start[m + 1]);
         g += m;
     }
     LineStats {
@@ -666,8 +725,10 @@ impl Portable {
 
 impl Backend for Portable {
     const WIDTH: usize = 8;
-    unsafe fn newlines(v: &[u8]) -> u64 {
-        Self::bits(Self::eq(Self::word(v), b'\n'))
+    unsafe fn summary(v: &[u8]) -> [u64; 2] {
+        let x = Self::word(v);
+        let start = Self::range10(x, b'0') | x;
+        [Self::bits(Self::eq(x, b'\n')), Self::bits(start)]
     }
     unsafe fn masks(v: &[u8]) -> [u64; 3] {
         let x = Self::word(v);
@@ -837,8 +898,13 @@ mod x86 {
                 const WIDTH: usize = $width;
 
                 #[inline(always)]
-                unsafe fn newlines(v: &[u8]) -> u64 {
-                    unsafe { Self::bits(Self::eq(Self::load(v), b'\n')) }
+                unsafe fn summary(v: &[u8]) -> [u64; 2] {
+                    unsafe {
+                        let v = Self::load(v);
+                        // Digits (compare result) and bytes >= 0x80 have the top bit.
+                        let start = $or(Self::range10(v, b'0'), v);
+                        [Self::bits(Self::eq(v, b'\n')), Self::bits(start)]
+                    }
                 }
 
                 #[inline(always)]
@@ -1294,5 +1360,19 @@ mod tests {
         }
         let big = random_input(&mut rng, 200_000);
         check(&big, big.len() - 3);
+        // Groups (4 KiB) where dense blocks follow blocks without digits or
+        // bytes >= 0x80 that an earlier group left classified differently.
+        for _ in 0..20 {
+            let mut hay = Vec::new();
+            while hay.len() < 40_000 {
+                let len = 1 + rng.below(300);
+                hay.extend(random_input(&mut rng, len));
+                let gap = rng.below(5000);
+                let filler = [b'x', b' ', b'-', b'*', 0][rng.below(5)];
+                hay.resize(hay.len() + gap, filler);
+            }
+            let end = rng.below(hay.len() + 1);
+            check(&hay, end);
+        }
     }
 }
