@@ -45,7 +45,7 @@
 //!    bytes that may start a trigger: digit or >= 0x80); a group without such
 //!    a byte (prose, runs of NULs) is done. Otherwise classify each block with
 //!    a start byte, and its neighbours, into one mask per class: digit, NUL,
-//!    byte >= 0x80, separator, mask character, newline, `D`/`d`. With AVX2 one lookup by each
+//!    byte >= 0x80, separator, mask character, `D`/`d`. With AVX2 one lookup by each
 //!    nibble gives each byte its class bits and a shift and a movemask per
 //!    class make the masks; SSE2 uses compares, the portable path SWAR on
 //!    8-byte words. A block with a byte >= 0x80 also gets masks of where a
@@ -223,16 +223,15 @@ trait Backend: Sized {
     /// `[EF BC 90..=99, 82 4F..=58, A3 B0..=B9]`; looks at `v[..WIDTH + 2]`.
     unsafe fn chars(v: &[u8]) -> [u64; 3];
 
-    /// `[digit, NUL, >= 0x80, separator, mask character, newline, D]` masks
-    /// of `v[..WIDTH]` (the order of [`Classes`]).
+    /// `[digit, NUL, >= 0x80, separator, mask character, D]` masks of
+    /// `v[..WIDTH]` (the order of [`Classes`]).
     #[inline(always)]
-    unsafe fn classes(v: &[u8]) -> [u64; 7] {
+    unsafe fn classes(v: &[u8]) -> [u64; 6] {
         // SAFETY: guaranteed by the caller.
         unsafe {
-            let [newline, _] = Self::summary(v);
             let [digit, nul, high] = Self::masks(v);
             let [sep, mask, d_letter] = Self::junctions(v);
-            [digit, nul, high, sep, mask, newline, d_letter]
+            [digit, nul, high, sep, mask, d_letter]
         }
     }
 
@@ -240,7 +239,7 @@ trait Backend: Sized {
     #[inline(always)]
     unsafe fn block(bytes: &[u8; 64]) -> Classes {
         // SAFETY: guaranteed by the caller.
-        unsafe { gather::<Self, 7>(bytes, 64, Self::classes) }
+        unsafe { gather::<Self, 6>(bytes, 64, Self::classes) }
     }
 }
 
@@ -337,16 +336,16 @@ fn push_bits(out: &mut Vec<Trigger>, base: usize, bits: u64, kinds: impl Fn(u32)
 }
 
 /// The byte classes of one 64-byte block as bit masks (bit `j` = byte `j`):
-/// `[digit, NUL, >= 0x80, separator, mask character, newline, D or d]`.
-type Classes = [u64; 7];
+/// `[digit, NUL, >= 0x80, separator, mask character, D or d]`. Newlines
+/// come from `Backend::summary`.
+type Classes = [u64; 6];
 const DIGIT: usize = 0;
 const NUL: usize = 1;
 const HIGH: usize = 2;
 const SEP: usize = 3;
 const MASK: usize = 4;
-const NEWLINE: usize = 5;
 /// `D` or `d`, which ends the PAN of an EMV tag 57 (`…1111D2403…`).
-const LETTER_D: usize = 6;
+const LETTER_D: usize = 5;
 
 /// The [`Classes`] of block `k` of `hay`: none for a block past its end.
 #[inline(always)]
@@ -357,7 +356,7 @@ unsafe fn classes_of<B: Backend>(hay: &[u8], k: usize) -> Classes {
         return unsafe { B::block(bytes.try_into().unwrap()) };
     }
     if at >= hay.len() {
-        return [0; 7];
+        return [0; 6];
     }
     // The last block, short: padded with NULs, which are then masked off.
     let mut padded = [0u8; 64];
@@ -459,19 +458,21 @@ impl Lanes for u64 {
     }
 }
 
-/// Blocks per group: the group's classes (9 arrays of `u64`, under 5 KiB)
-/// stay in L1. A multiple of every `Lanes::N`.
+/// Blocks per group: the group's arrays (classes, characters, start bytes,
+/// triggers: under 8 KiB) stay in L1. A multiple of every `Lanes::N`.
 const GROUP: usize = 64;
 
 /// The class arrays of a group: `[c][i]` is class `c` of block `g + i - 1`
-/// (0 before the buffer and past its end); entries up to `GROUP + 4` are
-/// read by the last lanes.
-type ClassArrays = [[u64; GROUP + 5]; 7];
+/// (0 before the buffer and past its end; left from an earlier block for a
+/// block that was not classified, see pass 1); entries up to `GROUP + 4`
+/// are read by the last lanes.
+type ClassArrays = [[u64; GROUP + 5]; 6];
 
 /// The block loop of every fast path, in three passes over each group of
-/// [`GROUP`] blocks (see the module documentation): classify every block
-/// into arrays of masks; run the ASCII and WIDE trigger logic ([`lanes`])
-/// on `L::N` blocks at once; then, in block order, count newlines, finish the
+/// [`GROUP`] blocks (see the module documentation): summarise every block
+/// (counting newlines) and classify the blocks with start bytes and their
+/// neighbours into arrays of masks; run the ASCII and WIDE trigger logic
+/// ([`lanes`]) on `L::N` blocks at once; then, in block order, finish the
 /// full-width triggers and emit.
 #[inline(always)]
 unsafe fn scan_groups<B: Backend, L: Lanes>(
@@ -482,7 +483,7 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
     const { assert!(GROUP.is_multiple_of(L::N) && L::N <= 4) };
     check_args(hay, count_end);
     let count = hay.len().div_ceil(64);
-    let mut cls: ClassArrays = [[0; GROUP + 5]; 7];
+    let mut cls: ClassArrays = [[0; GROUP + 5]; 6];
     // chars[t][i]: where full-width digits of type t (`chars_of`) start in
     // block `g + i - 1`; computed only for blocks with a byte >= 0x80.
     let mut chars = [[0u64; GROUP + 2]; 3];
@@ -507,9 +508,10 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
         }
     };
     if count > 0 {
+        let [nl, summary] = unsafe { summary_of::<B>(hay, 0) };
+        count_newlines(nl, 0);
+        start[1] = summary;
         unsafe { classify::<B>(hay, 0, &mut cls, &mut chars, 1) };
-        start[1] = cls[DIGIT][1] | cls[HIGH][1];
-        count_newlines(cls[NEWLINE][1], 0);
     }
     let mut g = 0;
     while g < count {
@@ -530,7 +532,8 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
             *st = summary;
             any |= summary;
         }
-        // A group without start bytes (prose) skips to the newlines.
+        // A group without start bytes (prose) is done once the block after
+        // it is classified.
         let dense = any != 0;
         for i in 2..=m + 1 {
             if i == m + 1 || (dense && (start[i - 1] | start[i] | start[i + 1]) != 0) {
@@ -540,40 +543,42 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
         for class in &mut cls {
             class[m + 2..].fill(0);
         }
-        // Pass 2: `L::N` blocks per step.
-        let mut i = 1;
-        while dense && i <= m {
-            // i - 1 + L::N <= GROUP: m <= GROUP, a multiple of L::N.
-            if start[i..i + L::N].iter().all(|&d| d == 0) {
-                // No digit: no ASCII or WIDE trigger.
-                ascii[i - 1..i - 1 + L::N].fill(0);
-                wide[i - 1..i - 1 + L::N].fill(0);
-            } else {
-                let (a, w) = unsafe { lanes::<L>(&cls, i) };
-                unsafe {
-                    a.store(&mut ascii[i - 1..]);
-                    w.store(&mut wide[i - 1..]);
+        if dense {
+            // Pass 2: `L::N` blocks per step.
+            let mut i = 1;
+            while i <= m {
+                // i - 1 + L::N <= GROUP: m <= GROUP, a multiple of L::N.
+                if start[i..i + L::N].iter().all(|&d| d == 0) {
+                    // No digit: no ASCII or WIDE trigger.
+                    ascii[i - 1..i - 1 + L::N].fill(0);
+                    wide[i - 1..i - 1 + L::N].fill(0);
+                } else {
+                    let (a, w) = unsafe { lanes::<L>(&cls, i) };
+                    unsafe {
+                        a.store(&mut ascii[i - 1..]);
+                        w.store(&mut wide[i - 1..]);
+                    }
                 }
+                i += L::N;
             }
-            i += L::N;
-        }
-        // Pass 3: triggers, in order.
-        for i in (1..=m).filter(|_| dense) {
-            let base = (g + i - 1) * 64;
-            if start[i] == 0 {
-                continue;
-            }
-            // A character followed by another and not preceded by one.
-            let mut t = [0; 3];
-            if cls[HIGH][i] != 0 {
-                for (x, n) in [3, 2, 2].into_iter().enumerate() {
-                    let [cp, c, cn] = [chars[x][i - 1], chars[x][i], chars[x][i + 1]];
-                    t[x] = c & ahead(c, cn, n) & !behind(c, cp, n);
+            // Pass 3: triggers, in order.
+            for i in 1..=m {
+                let base = (g + i - 1) * 64;
+                if start[i] == 0 {
+                    continue;
                 }
-            }
-            let (a, w) = (ascii[i - 1], wide[i - 1]);
-            if (a | w | t[0] | t[1] | t[2]) != 0 {
-                emit(out, base, a, w, t);
+                // A character followed by another and not preceded by one.
+                let mut t = [0; 3];
+                if cls[HIGH][i] != 0 {
+                    for (x, n) in [3, 2, 2].into_iter().enumerate() {
+                        let [cp, c, cn] = [chars[x][i - 1], chars[x][i], chars[x][i + 1]];
+                        t[x] = c & ahead(c, cn, n) & !behind(c, cp, n);
+                    }
+                }
+                let (a, w) = (ascii[i - 1], wide[i - 1]);
+                if (a | w | t[0] | t[1] | t[2]) != 0 {
+                    emit(out, base, a, w, t);
+                }
             }
         }
         for class in &mut cls {
@@ -940,12 +945,12 @@ mod x86 {
         _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_add_epi8, _mm256_and_si256,
         _mm256_or_si256, _mm256_movemask_epi8,
         #[inline(always)]
-        unsafe fn block(bytes: &[u8; 64]) -> [u64; 7] {
+        unsafe fn block(bytes: &[u8; 64]) -> [u64; 6] {
             // SAFETY: both halves have 32 bytes.
             unsafe {
                 let lo = Self::class_masks(_mm256_loadu_si256(bytes.as_ptr().cast()));
                 let hi = Self::class_masks(_mm256_loadu_si256(bytes[32..].as_ptr().cast()));
-                [0, 1, 2, 3, 4, 5, 6].map(|i| lo[i] | hi[i] << 32)
+                [0, 1, 2, 3, 4, 5].map(|i| lo[i] | hi[i] << 32)
             }
         });
     impl Avx2 {
@@ -955,22 +960,21 @@ mod x86 {
         /// looks up 0 by its low nibble.
         #[target_feature(enable = "avx2")]
         #[inline]
-        unsafe fn class_masks(v: __m256i) -> [u64; 7] {
+        unsafe fn class_masks(v: __m256i) -> [u64; 6] {
             const D: i8 = -0x80; // digit
             const SEP: i8 = 0x40;
             const MASK: i8 = 0x20; // `*` and `#`: 0x2A, 0x23
             const MASK_X: i8 = 0x10; // `X` and `x`: 0x58, 0x78
             const NUL: i8 = 0x08;
-            const NEWLINE: i8 = 0x04;
             const LETTER_D: i8 = 0x02; // `D` and `d`: 0x44, 0x64
             #[rustfmt::skip]
             let low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
                 D | SEP | NUL, D, D, D | MASK, D | LETTER_D, D | SEP, D, D,
-                D | MASK_X, D, MASK | NEWLINE, SEP, 0, SEP, 0, 0,
+                D | MASK_X, D, MASK, SEP, 0, SEP, 0, 0,
             ));
             #[rustfmt::skip]
             let high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-                NUL | NEWLINE, 0, SEP | MASK, D, LETTER_D, MASK_X, LETTER_D, MASK_X,
+                NUL, 0, SEP | MASK, D, LETTER_D, MASK_X, LETTER_D, MASK_X,
                 0, 0, 0, 0, 0, 0, 0, 0,
             ));
             let nibble = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F));
@@ -989,7 +993,6 @@ mod x86 {
                     Self::bits(v),
                     Self::bits(_mm256_slli_epi16(class, 1)),
                     Self::bits(masks),
-                    Self::bits(_mm256_slli_epi16(class, 5)),
                     Self::bits(_mm256_slli_epi16(class, 6)),
                 ]
             }
