@@ -32,6 +32,16 @@ fn sep_len(chars: &[char], j: usize) -> Option<usize> {
 
 /// `s` with PAN-like digit runs masked (`*` for each hidden digit).
 pub fn text(s: &str) -> Cow<'_, str> {
+    // Nothing is masked in a text with fewer than 12 digits (every path
+    // of a tree goes through here, and almost none has that many).
+    let digits = if s.is_ascii() {
+        s.bytes().filter(u8::is_ascii_digit).count()
+    } else {
+        s.chars().filter(|&c| digit_value(c).is_some()).count()
+    };
+    if digits < 12 {
+        return Cow::Borrowed(s);
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut out: Option<Vec<char>> = None;
     let mut i = 0;
@@ -100,6 +110,9 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// digits masked.
 pub fn path(p: &std::path::Path) -> String {
     let s = p.to_string_lossy();
+    if !s.chars().any(char::is_control) {
+        return text(&s).into_owned();
+    }
     let clean: String = s
         .chars()
         .map(|c| if c.is_control() { '\u{FFFD}' } else { c })

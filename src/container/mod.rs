@@ -228,13 +228,17 @@ pub fn sniff(head: &[u8]) -> Format {
     } else if is_tar(head) {
         Format::Tar
     } else if head.len() >= 8
-        && memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some()
+        && PDF_MAGIC.find(&head[..head.len().min(1024)]).is_some()
     {
         Format::Pdf
     } else {
         mail::sniff(head)
     }
 }
+
+/// A PDF's header, searched for in the head of every file: built once.
+static PDF_MAGIC: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"%PDF-"));
 
 /// A tar header: `ustar` magic at 257, or a valid header checksum (v7 tar).
 fn is_tar(head: &[u8]) -> bool {

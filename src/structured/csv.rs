@@ -28,6 +28,26 @@ fn split(line: &[u8], delim: u8) -> Vec<(usize, usize)> {
     out
 }
 
+/// The delimiters a CSV head is tried with.
+const DELIMS: [u8; 4] = [b',', b'\t', b';', b'|'];
+
+/// How many fields `line` has with each of [`DELIMS`] (what
+/// `split(line, d).len()` says, without building the lists).
+fn field_counts(line: &[u8]) -> [usize; 4] {
+    let mut n = [1usize; 4];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for k in 0..DELIMS.len() {
+                n[k] += usize::from(b == DELIMS[k]);
+            }
+        }
+    }
+    n
+}
+
 fn field_text(line: &[u8], (a, b): (usize, usize)) -> String {
     let t = String::from_utf8_lossy(&line[a..b]);
     let t = t.trim().trim_end_matches('\r');
@@ -41,26 +61,42 @@ fn field_text(line: &[u8], (a, b): (usize, usize)) -> String {
 /// like CSV: at least two complete lines with the same number (>= 2) of
 /// fields.
 pub fn sniff(head: &[u8]) -> Option<(u8, bool)> {
-    if head.contains(&0) {
+    if memchr::memchr(0, head).is_some() {
         return None;
     }
     let complete = &head[..memchr::memrchr(b'\n', head)?];
-    let lines: Vec<&[u8]> = complete.split(|&b| b == b'\n').take(20).collect();
-    if lines.len() < 2 {
+    // Every text file's head comes through here: one pass per line counts
+    // the fields for all four delimiters, and the test stops at the first
+    // line that leaves none standing.
+    let mut lines = complete.split(|&b| b == b'\n').take(20);
+    let line0 = lines.next()?;
+    let want = field_counts(line0);
+    let mut alive = want.map(|n| n >= 2);
+    let mut seen = 1;
+    for l in lines {
+        let n = field_counts(l);
+        for k in 0..DELIMS.len() {
+            alive[k] &= n[k] == want[k];
+        }
+        if !alive.contains(&true) {
+            return None;
+        }
+        seen += 1;
+    }
+    if seen < 2 {
         return None;
     }
+    // The delimiter giving the most fields (the first of a tie).
     let mut best: Option<(u8, usize)> = None;
-    for d in [b',', b'\t', b';', b'|'] {
-        let n = split(lines[0], d).len();
-        if n >= 2 && lines.iter().all(|l| split(l, d).len() == n) && best.is_none_or(|(_, m)| n > m)
-        {
-            best = Some((d, n));
+    for k in 0..DELIMS.len() {
+        if alive[k] && best.is_none_or(|(_, m)| want[k] > m) {
+            best = Some((DELIMS[k], want[k]));
         }
     }
     let (d, _) = best?;
-    let first = split(lines[0], d);
+    let first = split(line0, d);
     let header = first.iter().all(|&f| {
-        let t = field_text(lines[0], f);
+        let t = field_text(line0, f);
         !t.is_empty() && t.chars().any(char::is_alphabetic) && t.parse::<f64>().is_err()
     });
     Some((d, header))
@@ -177,5 +213,27 @@ mod tests {
         assert_eq!(sniff(b"\"x, y\",z\n1,2\n"), Some((b',', true)));
         assert_eq!(sniff(b"one line only\n"), None);
         assert_eq!(sniff(b"a,b\nc\n"), None, "field counts differ");
+        // The most fields wins; a delimiter that fails on a later line is out.
+        assert_eq!(sniff(b"a;b,c;d\n1;2,3;4\n"), Some((b';', true)));
+        assert_eq!(sniff(b"a;b,c;d\n1;2,3\n5;6,7\n"), Some((b',', true)));
+        assert_eq!(sniff(b"a|b\n1|2\n3|4\n5\n"), None, "a short line late");
+    }
+
+    #[test]
+    fn field_counts_agree_with_split() {
+        for line in [
+            &b""[..],
+            b"a",
+            b"a,b;c\td|e",
+            b"\"x, y\",z;;",
+            b"\"unclosed, quote;|\t",
+            b",,,\t\t;;||",
+            b"\"a\"\"b\",\"c|d\"|e",
+        ] {
+            let n = field_counts(line);
+            for (k, &d) in DELIMS.iter().enumerate() {
+                assert_eq!(n[k], split(line, d).len(), "{:?} {}", line, d as char);
+            }
+        }
     }
 }

@@ -35,28 +35,36 @@ static TUPLE_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"),"
 /// Whether a head looks like SQL: a dump banner, or statements at line starts.
 pub fn sniff(head: &[u8]) -> bool {
     let h = &head[..head.len().min(8192)];
-    if h.contains(&0) {
+    // Every file's head comes through here: one walk over its line starts
+    // (a comment line may be a dump's banner, and only a line beginning
+    // with one of the letters below can start a statement).
+    if memchr::memchr(0, h).is_some() {
         return false;
     }
-    for banner in [
-        &b"-- MySQL dump"[..],
-        b"-- MariaDB dump",
-        b"-- PostgreSQL database dump",
-    ] {
-        if memmem::find(h, banner).is_some() {
-            return true;
+    let mut i = usize::from(h.starts_with(b"\xEF\xBB\xBF")) * 3;
+    while i < h.len() {
+        let end = memchr::memchr(b'\n', &h[i..]).map_or(h.len(), |k| i + k);
+        let line = &h[i..end];
+        match line.first() {
+            Some(b'-') if BANNERS.iter().any(|b| line.starts_with(b)) => return true,
+            Some(b'I' | b'i' | b'R' | b'r' | b'C' | b'c') if header_kind(line).is_some() => {
+                return true
+            }
+            _ => {}
         }
+        i = end + 1;
     }
-    // Line starts: only a line beginning with one of these letters can
-    // start a statement.
-    std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', h).map(|i| i + 1))
-        .filter(|&i| matches!(h.get(i), Some(b'I' | b'i' | b'R' | b'r' | b'C' | b'c')))
-        .any(|i| {
-            let line = &h[i..];
-            header_kind(&line[..memchr::memchr(b'\n', line).unwrap_or(line.len())]).is_some()
-        })
+    false
 }
+
+/// The banners of mysqldump, mariadb-dump and pg_dump, each on a line of
+/// its own at the top of a dump.
+const BANNERS: [&[u8]; 3] = [
+    b"-- MySQL dump",
+    b"-- MariaDB dump",
+    b"-- PostgreSQL database dump",
+];
+static FROM_STDIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" FROM stdin"));
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Header {
@@ -73,7 +81,7 @@ fn header_kind(line: &[u8]) -> Option<Header> {
     if starts(b"INSERT INTO ") || starts(b"REPLACE INTO ") || starts(b"INSERT IGNORE INTO ") {
         Some(Header::Insert)
     } else if starts(b"COPY ")
-        && memmem::find(&line[..line.len().min(4096)], b" FROM stdin").is_some()
+        && FROM_STDIN.find(&line[..line.len().min(4096)]).is_some()
     {
         Some(Header::Copy)
     } else if starts(b"CREATE TABLE ") {
@@ -1040,6 +1048,12 @@ mod tests {
     #[test]
     fn sql_is_sniffed_from_banners_and_statements() {
         assert!(sniff(b"-- MySQL dump 10.13\n"));
+        assert!(sniff(b"\xEF\xBB\xBF-- MariaDB dump 10.19\n"));
+        assert!(sniff(b"\n\n--\n-- PostgreSQL database dump\n--\n"));
+        assert!(sniff(b"\r\n\r\n\ninsert into t values (1);\r\n"));
+        assert!(!sniff(b"log: -- MySQL dump is mentioned here\n\n"));
+        assert!(!sniff(b""));
+        assert!(!sniff(b"\n"));
         assert!(sniff(b"-- comment\nINSERT INTO t VALUES (1);\n"));
         assert!(sniff(b"COPY public.t (a) FROM stdin;\n1\n\\.\n"));
         assert!(!sniff(b"hello\nselect * from t where x = 'INSERT INTO';\n"));
