@@ -214,8 +214,8 @@ trait Backend: Sized {
     /// `[newline, digit | >= 0x80]` masks of `v[..WIDTH]`: all that a
     /// block without triggers needs.
     unsafe fn summary(v: &[u8]) -> [u64; 2];
-    /// `[digit, zero, high]` masks of `v[..WIDTH]`.
-    unsafe fn masks(v: &[u8]) -> [u64; 3];
+    /// `[digit, zero, high, newline]` masks of `v[..WIDTH]`.
+    unsafe fn masks(v: &[u8]) -> [u64; 4];
     /// `[separator, mask character, D]` masks of `v[..WIDTH]`: `space - + %`,
     /// `* X x #` and `D d`.
     unsafe fn junctions(v: &[u8]) -> [u64; 3];
@@ -223,15 +223,15 @@ trait Backend: Sized {
     /// `[EF BC 90..=99, 82 4F..=58, A3 B0..=B9]`; looks at `v[..WIDTH + 2]`.
     unsafe fn chars(v: &[u8]) -> [u64; 3];
 
-    /// `[digit, NUL, >= 0x80, separator, mask character, D]` masks of
-    /// `v[..WIDTH]` (the order of [`Classes`]).
+    /// `[digit, NUL, >= 0x80, separator, mask character, D, newline]` masks
+    /// of `v[..WIDTH]` (the order of [`Classes`]).
     #[inline(always)]
-    unsafe fn classes(v: &[u8]) -> [u64; 6] {
+    unsafe fn classes(v: &[u8]) -> Classes {
         // SAFETY: guaranteed by the caller.
         unsafe {
-            let [digit, nul, high] = Self::masks(v);
+            let [digit, nul, high, newline] = Self::masks(v);
             let [sep, mask, d_letter] = Self::junctions(v);
-            [digit, nul, high, sep, mask, d_letter]
+            [digit, nul, high, sep, mask, d_letter, newline]
         }
     }
 
@@ -239,7 +239,7 @@ trait Backend: Sized {
     #[inline(always)]
     unsafe fn block(bytes: &[u8; 64]) -> Classes {
         // SAFETY: guaranteed by the caller.
-        unsafe { gather::<Self, 6>(bytes, 64, Self::classes) }
+        unsafe { gather::<Self, CLASSES>(bytes, 64, Self::classes) }
     }
 }
 
@@ -336,9 +336,11 @@ fn push_bits(out: &mut Vec<Trigger>, base: usize, bits: u64, kinds: impl Fn(u32)
 }
 
 /// The byte classes of one 64-byte block as bit masks (bit `j` = byte `j`):
-/// `[digit, NUL, >= 0x80, separator, mask character, D or d]`. Newlines
-/// come from `Backend::summary`.
-type Classes = [u64; 6];
+/// `[digit, NUL, >= 0x80, separator, mask character, D or d, newline]`.
+/// The newline mask is read when the block's summary was not made (a
+/// dense group, see [`scan_groups`]).
+type Classes = [u64; CLASSES];
+const CLASSES: usize = 7;
 const DIGIT: usize = 0;
 const NUL: usize = 1;
 const HIGH: usize = 2;
@@ -346,6 +348,7 @@ const SEP: usize = 3;
 const MASK: usize = 4;
 /// `D` or `d`, which ends the PAN of an EMV tag 57 (`…1111D2403…`).
 const LETTER_D: usize = 5;
+const NEWLINE: usize = 6;
 
 /// The [`Classes`] of block `k` of `hay`: none for a block past its end.
 #[inline(always)]
@@ -356,7 +359,7 @@ unsafe fn classes_of<B: Backend>(hay: &[u8], k: usize) -> Classes {
         return unsafe { B::block(bytes.try_into().unwrap()) };
     }
     if at >= hay.len() {
-        return [0; 6];
+        return [0; CLASSES];
     }
     // The last block, short: padded with NULs, which are then masked off.
     let mut padded = [0u8; 64];
@@ -466,7 +469,7 @@ const GROUP: usize = 64;
 /// (0 before the buffer and past its end; left from an earlier block for a
 /// block that was not classified, see pass 1); entries up to `GROUP + 4`
 /// are read by the last lanes.
-type ClassArrays = [[u64; GROUP + 5]; 6];
+type ClassArrays = [[u64; GROUP + 5]; CLASSES];
 
 /// The block loop of every fast path, in three passes over each group of
 /// [`GROUP`] blocks (see the module documentation): summarise every block
@@ -483,7 +486,7 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
     const { assert!(GROUP.is_multiple_of(L::N) && L::N <= 4) };
     check_args(hay, count_end);
     let count = hay.len().div_ceil(64);
-    let mut cls: ClassArrays = [[0; GROUP + 5]; 6];
+    let mut cls: ClassArrays = [[0; GROUP + 5]; CLASSES];
     // chars[t][i]: where full-width digits of type t (`chars_of`) start in
     // block `g + i - 1`; computed only for blocks with a byte >= 0x80.
     let mut chars = [[0u64; GROUP + 2]; 3];
@@ -513,33 +516,51 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
         start[1] = summary;
         unsafe { classify::<B>(hay, 0, &mut cls, &mut chars, 1) };
     }
+    // Whether the last group had start bytes in most blocks: the next one
+    // probably has too, and is classified whole without summaries.
+    let mut crowded = false;
     let mut g = 0;
     while g < count {
         let m = GROUP.min(count - g);
         // Pass 1: the group's blocks after the first (carried) and the
-        // block after the group. The newline and start masks of each first;
-        // then all classes of a block with a start byte or next to one (its
-        // separators, mask characters and `D`s may be a neighbour's
-        // junction), and of the block after the group (its own neighbour
-        // after it is not known yet). Other blocks (prose, runs of NULs)
-        // cost only the summary: their other classes are left as they were,
-        // and only the triggers of blocks with a start byte are kept (pass
-        // 3), whose neighbours are all classified.
+        // block after the group. In a group after a crowded one (digit-rich
+        // text), all classes of every block, newlines and start bytes
+        // taken from them. Otherwise the newline and start masks of each
+        // block first; then all classes of a block with a start byte or
+        // next to one (its separators, mask characters and `D`s may be a
+        // neighbour's junction), and of the block after the group (its own
+        // neighbour after it is not known yet). Other blocks (prose, runs
+        // of NULs) cost only the summary: their other classes are left as
+        // they were, and only the triggers of blocks with a start byte are
+        // kept (pass 3), whose neighbours are all classified.
         let mut any = start[1];
-        for (i, st) in start.iter_mut().enumerate().take(m + 2).skip(2) {
-            let [nl, summary] = unsafe { summary_of::<B>(hay, g + i - 1) };
-            count_newlines(nl, g + i - 1);
-            *st = summary;
-            any |= summary;
-        }
-        // A group without start bytes (prose) is done once the block after
-        // it is classified.
-        let dense = any != 0;
-        for i in 2..=m + 1 {
-            if i == m + 1 || (dense && (start[i - 1] | start[i] | start[i + 1]) != 0) {
+        let mut starts = 0;
+        if crowded {
+            for i in 2..=m + 1 {
                 unsafe { classify::<B>(hay, g + i - 1, &mut cls, &mut chars, i) };
+                count_newlines(cls[NEWLINE][i], g + i - 1);
+                start[i] = cls[DIGIT][i] | cls[HIGH][i];
+                any |= start[i];
+                starts += usize::from(start[i] != 0);
+            }
+        } else {
+            for (i, st) in start.iter_mut().enumerate().take(m + 2).skip(2) {
+                let [nl, summary] = unsafe { summary_of::<B>(hay, g + i - 1) };
+                count_newlines(nl, g + i - 1);
+                *st = summary;
+                any |= summary;
+                starts += usize::from(summary != 0);
+            }
+            // A group without start bytes (prose) is done once the block
+            // after it is classified.
+            for i in 2..=m + 1 {
+                if i == m + 1 || (any != 0 && (start[i - 1] | start[i] | start[i + 1]) != 0) {
+                    unsafe { classify::<B>(hay, g + i - 1, &mut cls, &mut chars, i) };
+                }
             }
         }
+        crowded = starts * 4 >= m * 3;
+        let dense = any != 0;
         for class in &mut cls {
             class[m + 2..].fill(0);
         }
@@ -735,10 +756,11 @@ impl Backend for Portable {
         let start = Self::range10(x, b'0') | x;
         [Self::bits(Self::eq(x, b'\n')), Self::bits(start)]
     }
-    unsafe fn masks(v: &[u8]) -> [u64; 3] {
+    unsafe fn masks(v: &[u8]) -> [u64; 4] {
         let x = Self::word(v);
         let digit = Self::bits(Self::range10(x, b'0'));
-        [digit, Self::bits(Self::eq(x, 0)), Self::bits(x)]
+        let newline = Self::bits(Self::eq(x, b'\n'));
+        [digit, Self::bits(Self::eq(x, 0)), Self::bits(x), newline]
     }
     unsafe fn junctions(v: &[u8]) -> [u64; 3] {
         let x = Self::word(v);
@@ -881,11 +903,12 @@ mod x86 {
                 /// `Backend::masks` of `v`.
                 #[target_feature(enable = $feature)]
                 #[inline]
-                unsafe fn masks_of(v: $vec) -> [u64; 3] {
+                unsafe fn masks_of(v: $vec) -> [u64; 4] {
                     // SAFETY: guaranteed by the caller.
                     unsafe {
                         let digit = Self::bits(Self::range10(v, b'0'));
-                        [digit, Self::bits(Self::eq(v, 0)), Self::bits(v)]
+                        let newline = Self::bits(Self::eq(v, b'\n'));
+                        [digit, Self::bits(Self::eq(v, 0)), Self::bits(v), newline]
                     }
                 }
 
@@ -913,7 +936,7 @@ mod x86 {
                 }
 
                 #[inline(always)]
-                unsafe fn masks(v: &[u8]) -> [u64; 3] {
+                unsafe fn masks(v: &[u8]) -> [u64; 4] {
                     unsafe { Self::masks_of(Self::load(v)) }
                 }
 
@@ -945,12 +968,12 @@ mod x86 {
         _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_add_epi8, _mm256_and_si256,
         _mm256_or_si256, _mm256_movemask_epi8,
         #[inline(always)]
-        unsafe fn block(bytes: &[u8; 64]) -> [u64; 6] {
+        unsafe fn block(bytes: &[u8; 64]) -> super::Classes {
             // SAFETY: both halves have 32 bytes.
             unsafe {
                 let lo = Self::class_masks(_mm256_loadu_si256(bytes.as_ptr().cast()));
                 let hi = Self::class_masks(_mm256_loadu_si256(bytes[32..].as_ptr().cast()));
-                [0, 1, 2, 3, 4, 5].map(|i| lo[i] | hi[i] << 32)
+                [0, 1, 2, 3, 4, 5, 6].map(|i| lo[i] | hi[i] << 32)
             }
         });
     impl Avx2 {
@@ -960,21 +983,22 @@ mod x86 {
         /// looks up 0 by its low nibble.
         #[target_feature(enable = "avx2")]
         #[inline]
-        unsafe fn class_masks(v: __m256i) -> [u64; 6] {
+        unsafe fn class_masks(v: __m256i) -> super::Classes {
             const D: i8 = -0x80; // digit
             const SEP: i8 = 0x40;
             const MASK: i8 = 0x20; // `*` and `#`: 0x2A, 0x23
             const MASK_X: i8 = 0x10; // `X` and `x`: 0x58, 0x78
             const NUL: i8 = 0x08;
+            const NL: i8 = 0x04; // 0x0A
             const LETTER_D: i8 = 0x02; // `D` and `d`: 0x44, 0x64
             #[rustfmt::skip]
             let low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
                 D | SEP | NUL, D, D, D | MASK, D | LETTER_D, D | SEP, D, D,
-                D | MASK_X, D, MASK, SEP, 0, SEP, 0, 0,
+                D | MASK_X, D, MASK | NL, SEP, 0, SEP, 0, 0,
             ));
             #[rustfmt::skip]
             let high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-                NUL, 0, SEP | MASK, D, LETTER_D, MASK_X, LETTER_D, MASK_X,
+                NUL | NL, 0, SEP | MASK, D, LETTER_D, MASK_X, LETTER_D, MASK_X,
                 0, 0, 0, 0, 0, 0, 0, 0,
             ));
             let nibble = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F));
@@ -994,6 +1018,7 @@ mod x86 {
                     Self::bits(_mm256_slli_epi16(class, 1)),
                     Self::bits(masks),
                     Self::bits(_mm256_slli_epi16(class, 6)),
+                    Self::bits(_mm256_slli_epi16(class, 5)),
                 ]
             }
         }
@@ -1372,6 +1397,21 @@ mod tests {
                 hay.extend(random_input(&mut rng, len));
                 let gap = rng.below(5000);
                 let filler = [b'x', b' ', b'-', b'*', 0][rng.below(5)];
+                hay.resize(hay.len() + gap, filler);
+            }
+            let end = rng.below(hay.len() + 1);
+            check(&hay, end);
+        }
+        // Groups classified whole after a crowded group (digit-rich text
+        // for several KiB), then prose or NULs again, and back: every
+        // switch between the two ways of making pass 1, at any offset.
+        for _ in 0..20 {
+            let mut hay = vec![b'x'; rng.below(64)];
+            while hay.len() < 60_000 {
+                let len = 3000 + rng.below(9000);
+                hay.extend(random_input(&mut rng, len));
+                let gap = 64 + rng.below(9000);
+                let filler = [b'x', b'\n', b'-', b'*', 0][rng.below(5)];
                 hay.resize(hay.len() + gap, filler);
             }
             let end = rng.below(hay.len() + 1);
