@@ -973,7 +973,12 @@ mod x86 {
             unsafe {
                 let lo = Self::class_masks(_mm256_loadu_si256(bytes.as_ptr().cast()));
                 let hi = Self::class_masks(_mm256_loadu_si256(bytes[32..].as_ptr().cast()));
-                [0, 1, 2, 3, 4, 5, 6].map(|i| lo[i] | hi[i] << 32)
+                // (A loop, not `array::map`, which was sometimes left a call.)
+                let mut c = [0; super::CLASSES];
+                for i in 0..super::CLASSES {
+                    c[i] = lo[i] | hi[i] << 32;
+                }
+                c
             }
         });
     impl Avx2 {
