@@ -67,20 +67,45 @@ impl Default for Token {
 }
 
 #[inline]
-pub fn is_digit(c: u8) -> bool {
+pub const fn is_digit(c: u8) -> bool {
     c.is_ascii_digit()
 }
 
 /// Mask characters after projection: `*`, `X`, `x`, `#` (multi-byte ones
 /// such as `•` or `＊` are projected to `*`).
 #[inline]
-pub fn is_mask(c: u8) -> bool {
+pub const fn is_mask(c: u8) -> bool {
     matches!(c, b'*' | b'X' | b'x' | b'#')
+}
+
+/// What a byte is to the tokenizer: 1 a digit, 2 a mask character, 0
+/// neither (one table load instead of a chain of compares: this runs on
+/// every byte of every token).
+const KIND: [u8; 256] = {
+    let mut k = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        k[c] = if is_digit(c as u8) {
+            1
+        } else if is_mask(c as u8) {
+            2
+        } else {
+            0
+        };
+        c += 1;
+    }
+    k
+};
+
+/// The [`KIND`] bits that make a cell.
+#[inline]
+fn cell_bits(masks: bool) -> u8 {
+    1 | (u8::from(masks) << 1)
 }
 
 #[inline]
 fn is_cell(c: u8, masks: bool) -> bool {
-    is_digit(c) || (masks && is_mask(c))
+    KIND[usize::from(c)] & cell_bits(masks) != 0
 }
 
 /// The separator that starts at `i`, with its width.
@@ -153,18 +178,20 @@ pub fn tokenize_into(t: &[u8], p: usize, lo: usize, hi: usize, masks: bool, tok:
     // The right walk uses the separator found on the left, if any.
     loop {
         let gs = j;
-        let (mut nd, mut nm) = (0u32, 0u32);
-        while j < hi && is_cell(t[j], masks) {
-            if is_digit(t[j]) {
-                nd += 1;
-            } else {
-                nm += 1;
+        let mut nd = 0u32;
+        let bits = cell_bits(masks);
+        while j < hi {
+            let k = KIND[usize::from(t[j])] & bits;
+            if k == 0 {
+                break;
             }
+            nd += u32::from(k & 1);
             j += 1;
         }
         if j == gs {
             break;
         }
+        let nm = (j - gs) as u32 - nd;
         groups.push(Group {
             start: gs,
             end: j,
