@@ -70,7 +70,10 @@ pub fn sniff(head: &[u8]) -> Format {
         }
         // (No allocation: the first lines of every log file, `12:00:01`
         // and all, come through here.)
-        if HEADERS.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(name)) {
+        if HEADERS
+            .iter()
+            .any(|h| h.as_bytes().eq_ignore_ascii_case(name))
+        {
             known += 1;
         }
     }

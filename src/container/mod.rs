@@ -227,9 +227,7 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::Zip
     } else if is_tar(head) {
         Format::Tar
-    } else if head.len() >= 8
-        && PDF_MAGIC.find(&head[..head.len().min(1024)]).is_some()
-    {
+    } else if head.len() >= 8 && PDF_MAGIC.find(&head[..head.len().min(1024)]).is_some() {
         Format::Pdf
     } else {
         mail::sniff(head)

@@ -78,9 +78,7 @@ fn header_kind(line: &[u8]) -> Option<Header> {
     let starts = |p: &[u8]| line.len() >= p.len() && line[..p.len()].eq_ignore_ascii_case(p);
     if starts(b"INSERT INTO ") || starts(b"REPLACE INTO ") || starts(b"INSERT IGNORE INTO ") {
         Some(Header::Insert)
-    } else if starts(b"COPY ")
-        && FROM_STDIN.find(&line[..line.len().min(4096)]).is_some()
-    {
+    } else if starts(b"COPY ") && FROM_STDIN.find(&line[..line.len().min(4096)]).is_some() {
         Some(Header::Copy)
     } else if starts(b"CREATE TABLE ") {
         Some(Header::Create)
