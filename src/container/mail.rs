@@ -65,7 +65,12 @@ pub fn sniff(head: &[u8]) -> Format {
             return Format::Plain;
         };
         let name = &line[..colon];
-        if name.is_empty() || !name.iter().all(|&b| b.is_ascii_graphic()) {
+        // No header's name starts with a digit; a log line's timestamp
+        // (`2024-05-01T12:00:01`) does, and ends the test at once.
+        if name.is_empty()
+            || name[0].is_ascii_digit()
+            || !name.iter().all(|&b| b.is_ascii_graphic())
+        {
             return Format::Plain;
         }
         // (No allocation: the first lines of every log file, `12:00:01`
@@ -368,6 +373,9 @@ mod tests {
         assert_eq!(sniff(b"key: value\nother: thing\n\n"), Format::Plain);
         assert_eq!(sniff(b"From the desk of the CEO\nhello\n"), Format::Plain);
         assert_eq!(sniff(b"2024-01-01 From: x\n"), Format::Plain);
+        // A log whose lines all have a colon, then mail-like lines.
+        let log = b"2024-01-01T12:00:01 a\n2024-01-01T12:00:02 b\nFrom: a\nTo: b\nSubject: c\n\n";
+        assert_eq!(sniff(log), Format::Plain);
     }
 
     #[test]
