@@ -50,7 +50,11 @@
 //!    class make the masks; SSE2 uses compares, the portable path SWAR on
 //!    8-byte words. A block with a byte >= 0x80 also gets masks of where a
 //!    full-width digit character starts (`EF BC 9x`, `82 4F..58`,
-//!    `A3 B0..B9`, from loads at offsets 0, 1 and 2).
+//!    `A3 B0..B9`, from loads at offsets 0, 1 and 2). After a *crowded*
+//!    group (a start byte in 3 of 4 blocks: digit-rich text), the next
+//!    group skips the summaries and classifies every block, with a seventh
+//!    class, newline, from which it counts lines; its start masks are its
+//!    digit and >= 0x80 classes.
 //! 2. The ASCII and WIDE trigger logic on several blocks at once, one per
 //!    64-bit lane (four with AVX2, two with SSE2, one in the portable path):
 //!    a block's neighbours are the same class arrays loaded one entry
@@ -474,7 +478,8 @@ type ClassArrays = [[u64; GROUP + 5]; CLASSES];
 /// The block loop of every fast path, in three passes over each group of
 /// [`GROUP`] blocks (see the module documentation): summarise every block
 /// (counting newlines) and classify the blocks with start bytes and their
-/// neighbours into arrays of masks; run the ASCII and WIDE trigger logic
+/// neighbours into arrays of masks (after a crowded group: classify every
+/// block, counting newlines from its classes); run the ASCII and WIDE trigger logic
 /// ([`lanes`]) on `L::N` blocks at once; then, in block order, finish the
 /// full-width triggers and emit.
 #[inline(always)]
