@@ -431,6 +431,8 @@ trait Lanes: Copy {
     unsafe fn shr(self, n: i32) -> Self;
     /// Each lane shifted left by `n` (0 < n < 64).
     unsafe fn shl(self, n: i32) -> Self;
+    /// Whether every lane is 0.
+    unsafe fn is_zero(self) -> bool;
 }
 
 impl Lanes for u64 {
@@ -462,6 +464,10 @@ impl Lanes for u64 {
     #[inline(always)]
     unsafe fn shl(self, n: i32) -> Self {
         self << n
+    }
+    #[inline(always)]
+    unsafe fn is_zero(self) -> bool {
+        self == 0
     }
 }
 
@@ -710,8 +716,14 @@ unsafe fn lanes<L: Lanes>(cls: &ClassArrays, i: usize) -> (L, L) {
         let ascii = start
             .and(twenty.andnot(long).or(left))
             .or(end.and(right.or(emv)));
-        // UTF-16 or NUL-separated digits: `d 00 d 00 d 00 d`, not preceded by `d 00`.
-        let (z, zp, zn) = (at(NUL, i), at(NUL, i - 1), at(NUL, i + 1));
+        // UTF-16 or NUL-separated digits: `d 00 d 00 d 00 d`, not preceded by
+        // `d 00`; none without a NUL in the lanes' blocks or the next ones
+        // (text: the common case, decided by one test).
+        let (z, zn) = (at(NUL, i), at(NUL, i + 1));
+        if z.or(zn).is_zero() {
+            return (ascii, z);
+        }
+        let zp = at(NUL, i - 1);
         let unit = d.and(ahead!(z, zn, 1));
         let prev_unit = behind!(d, dp, 2).and(behind!(z, zp, 1));
         let wide = unit.and(ahead!(d, dn, 2)).and(ahead!(z, zn, 3));
@@ -832,7 +844,7 @@ mod x86 {
     /// 64-bit shift intrinsics, and the `$cvt` that makes a shift count.
     macro_rules! lanes {
         ($vec:ty, $n:literal, $feature:literal, $load:ident, $store:ident, $and:ident,
-         $or:ident, $andnot:ident, $srl:ident, $sll:ident) => {
+         $or:ident, $andnot:ident, $srl:ident, $sll:ident, |$v:ident| $is_zero:expr) => {
             // SAFETY (all): the caller guarantees `$feature`; loads and
             // stores are bounds-checked slices of `$n` u64s.
             impl Lanes for $vec {
@@ -865,15 +877,22 @@ mod x86 {
                 unsafe fn shl(self, n: i32) -> Self {
                     unsafe { $sll(self, _mm_cvtsi32_si128(n)) }
                 }
+                #[inline(always)]
+                unsafe fn is_zero(self) -> bool {
+                    let $v = self;
+                    unsafe { $is_zero }
+                }
             }
         };
     }
     #[rustfmt::skip]
     lanes!(__m256i, 4, "avx2", _mm256_loadu_si256, _mm256_storeu_si256, _mm256_and_si256,
-        _mm256_or_si256, _mm256_andnot_si256, _mm256_srl_epi64, _mm256_sll_epi64);
+        _mm256_or_si256, _mm256_andnot_si256, _mm256_srl_epi64, _mm256_sll_epi64,
+        |v| _mm256_testz_si256(v, v) != 0);
     #[rustfmt::skip]
     lanes!(__m128i, 2, "sse2", _mm_loadu_si128, _mm_storeu_si128, _mm_and_si128,
-        _mm_or_si128, _mm_andnot_si128, _mm_srl_epi64, _mm_sll_epi64);
+        _mm_or_si128, _mm_andnot_si128, _mm_srl_epi64, _mm_sll_epi64,
+        |v| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) == 0xFFFF);
 
     /// Defines a [`Backend`] on `$width`-byte vectors from the load / set1 /
     /// cmpeq / cmpgt / add / and / or / movemask intrinsics of one instruction set.
