@@ -102,28 +102,27 @@ impl Fields {
     /// end of a name, so the name's last three alphanumeric bytes must end
     /// some entry. Documents hold millions of keys; most fail here.
     pub fn may_be_sad(&self, name: &[u8]) -> bool {
-        if !name.is_ascii() {
-            let n = String::from_utf8_lossy(name);
-            if self.sad_other.iter().any(|o| n.contains(o.as_str())) {
-                return true;
-            }
-        }
-        let mut tail = [0u8; 3];
-        let mut k = 3;
+        // The tail's index, read from the end (each key of a JSON document
+        // comes through here: one table load a byte).
+        let (mut idx, mut mul, mut k) = (0usize, 1usize, 0);
         for &b in name.iter().rev() {
-            if b.is_ascii_alphanumeric() {
-                k -= 1;
-                tail[k] = b.to_ascii_lowercase();
-                if k == 0 {
-                    let i = tail_index(tail);
-                    return self.sad_tails[i / 64] & (1 << (i % 64)) != 0;
+            let v = ALNUM36[usize::from(b)];
+            if v != NOT_ALNUM {
+                idx += usize::from(v) * mul;
+                mul *= 36;
+                k += 1;
+                if k == 3 {
+                    break;
                 }
-            } else if k < 3 {
-                // A separator inside the tail (`track_2`): words join.
-                continue;
             }
         }
-        false
+        if k == 3 && self.sad_tails[idx / 64] & (1 << (idx % 64)) != 0 {
+            return true;
+        }
+        !name.is_ascii() && {
+            let n = String::from_utf8_lossy(name);
+            self.sad_other.iter().any(|o| n.contains(o.as_str()))
+        }
     }
 
     /// What `name` says, if anything.
@@ -139,6 +138,24 @@ impl Fields {
 /// Words of the bit set of SAD name tails: 36^3 three-byte tails of
 /// lowercase ASCII letters and digits.
 const TAIL_WORDS: usize = (36 * 36 * 36usize).div_ceil(64);
+
+/// Each byte's value in a tail index: 0-9 for digits, 10-35 for ASCII
+/// letters of either case, [`NOT_ALNUM`] for the rest.
+const ALNUM36: [u8; 256] = {
+    let mut t = [NOT_ALNUM; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = (b as u8).to_ascii_lowercase();
+        if c.is_ascii_digit() {
+            t[b] = c - b'0';
+        } else if c.is_ascii_lowercase() {
+            t[b] = c - b'a' + 10;
+        }
+        b += 1;
+    }
+    t
+};
+const NOT_ALNUM: u8 = u8::MAX;
 
 /// The index of a tail of three lowercase ASCII letters or digits.
 fn tail_index(t: [u8; 3]) -> usize {
@@ -219,6 +236,17 @@ mod tests {
         }
         assert!(!f.may_be_sad(b"ts_currency"));
         assert!(!f.may_be_sad(b"email"));
+        // Case, separators inside the tail, and names too short for one.
+        assert!(f.may_be_sad(b"Card_CVV"));
+        assert!(f.may_be_sad(b"c-v-v"));
+        assert!(!f.may_be_sad(b"cv"));
+        assert!(!f.may_be_sad(b""));
+        // The table agrees with the index of a lowercased tail.
+        for t in [*b"cvv", *b"a9z", *b"000", *b"zzz", *b"CvV"] {
+            let lower = t.map(|b| b.to_ascii_lowercase());
+            let v = t.map(|b| usize::from(ALNUM36[usize::from(b)]));
+            assert_eq!((v[0] * 36 + v[1]) * 36 + v[2], tail_index(lower));
+        }
     }
 
     #[test]
