@@ -316,15 +316,11 @@ impl Sql {
         else {
             return;
         };
-        let look = (to + 16).min(buf.len());
         let mut n = 0;
         // `)` then `,`: a one-byte search and a check of the next byte cost
         // less per tuple (tens of bytes apart) than a two-byte `memmem`.
-        for p in memchr::memchr_iter(b')', &buf[from..look]) {
+        for p in memchr::memchr_iter(b')', &buf[from..to]) {
             let p = from + p;
-            if p >= to {
-                break;
-            }
             if buf.get(p + 1) != Some(&b',') {
                 continue;
             }
@@ -351,18 +347,9 @@ impl Sql {
         };
         let key = &buf[at..at + first];
         let tuple = base + (at + first) as u64;
-        // Another INSERT into the table being read, with the same columns
-        // (one INSERT a row, as `pg_dump --inserts` writes): carry on
-        // counting, without cloning the names.
-        if let (Some((t, c)), Some(s)) = (self.headers.get(key), &mut self.stmt) {
-            if matches!(s.data, Data::Insert { .. }) && s.table == *t && s.columns == *c {
-                s.rows += 1;
-                s.data = Data::Insert { tuple };
-                return;
-            }
-        }
+        let parsed;
         let (table, columns) = match self.headers.get(key) {
-            Some((t, c)) => (t.clone(), c.clone()),
+            Some((t, c)) => (t, c),
             None => {
                 let Some(h) = parse_insert_header(&buf[at..end]) else {
                     self.end_stmt();
@@ -375,26 +362,29 @@ impl Sql {
                     self.headers
                         .insert(key.to_vec(), (h.table.clone(), h.columns.clone()));
                 }
-                (h.table, h.columns)
+                parsed = h;
+                (&parsed.table, &parsed.columns)
             }
         };
-        match &mut self.stmt {
-            // Another INSERT into the same table: carry on counting.
-            Some(s) if s.table == table && s.columns == columns => {
+        // Another INSERT into the same table (the next line of extended
+        // INSERTs, or one INSERT a row as `pg_dump --inserts` writes): carry
+        // on counting, without cloning the names.
+        if let Some(s) = &mut self.stmt {
+            if s.table == *table && s.columns == *columns {
                 s.rows += 1;
                 s.data = Data::Insert { tuple };
-            }
-            _ => {
-                self.end_stmt();
-                let rows = self.rows.get(&table).copied().unwrap_or(0) + 1;
-                self.stmt = Some(Stmt {
-                    table,
-                    columns,
-                    data: Data::Insert { tuple },
-                    rows,
-                });
+                return;
             }
         }
+        let (table, columns) = (table.clone(), columns.clone());
+        self.end_stmt();
+        let rows = self.rows.get(&table).copied().unwrap_or(0) + 1;
+        self.stmt = Some(Stmt {
+            table,
+            columns,
+            data: Data::Insert { tuple },
+            rows,
+        });
     }
 
     fn copy(&mut self, buf: &[u8], at: usize) {
@@ -750,8 +740,6 @@ struct InsertHeader {
     columns: Option<Vec<String>>,
 }
 
-/// The length of an INSERT header: up to and with the `(` that opens its
-/// first tuple.
 /// `VALUES` in either case, searched for in every INSERT header: built once.
 static VALUES: LazyLock<[Finder<'static>; 2]> =
     LazyLock::new(|| [Finder::new(b"VALUES"), Finder::new(b"values")]);
@@ -761,6 +749,8 @@ fn find_values(text: &[u8]) -> Option<usize> {
     VALUES[0].find(text).or_else(|| VALUES[1].find(text))
 }
 
+/// The length of an INSERT header: up to and with the `(` that opens its
+/// first tuple.
 fn header_len(text: &[u8]) -> Option<usize> {
     let values = find_values(text)?;
     let mut p = values + 6;
