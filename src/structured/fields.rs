@@ -102,22 +102,24 @@ impl Fields {
     /// end of a name, so the name's last three alphanumeric bytes must end
     /// some entry. Documents hold millions of keys; most fail here.
     pub fn may_be_sad(&self, name: &[u8]) -> bool {
-        // The tail's index, read from the end (each key of a JSON document
-        // comes through here: one table load a byte).
-        let (mut idx, mut mul, mut k) = (0usize, 1usize, 0);
+        // The last three ASCII letters or digits, whatever separates them
+        // (`track_2`: words join); each key of a JSON document comes
+        // through here, one table load a byte.
+        let (mut tail, mut k) = ([0u8; 3], 3);
         for &b in name.iter().rev() {
-            let v = ALNUM36[usize::from(b)];
-            if v != NOT_ALNUM {
-                idx += usize::from(v) * mul;
-                mul *= 36;
-                k += 1;
-                if k == 3 {
+            if ALNUM36[usize::from(b)] != NOT_ALNUM {
+                k -= 1;
+                tail[k] = b;
+                if k == 0 {
                     break;
                 }
             }
         }
-        if k == 3 && self.sad_tails[idx / 64] & (1 << (idx % 64)) != 0 {
-            return true;
+        if k == 0 {
+            let i = tail_index(tail);
+            if self.sad_tails[i / 64] & (1 << (i % 64)) != 0 {
+                return true;
+            }
         }
         !name.is_ascii() && {
             let n = String::from_utf8_lossy(name);
@@ -157,12 +159,9 @@ const ALNUM36: [u8; 256] = {
 };
 const NOT_ALNUM: u8 = u8::MAX;
 
-/// The index of a tail of three lowercase ASCII letters or digits.
+/// The index of a tail of three ASCII letters (either case) or digits.
 fn tail_index(t: [u8; 3]) -> usize {
-    let v = |b: u8| match b {
-        b'0'..=b'9' => usize::from(b - b'0'),
-        _ => usize::from(b.wrapping_sub(b'a')).min(25) + 10,
-    };
+    let v = |b: u8| usize::from(ALNUM36[usize::from(b)]);
     (v(t[0]) * 36 + v(t[1])) * 36 + v(t[2])
 }
 
@@ -241,12 +240,19 @@ mod tests {
         assert!(f.may_be_sad(b"c-v-v"));
         assert!(!f.may_be_sad(b"cv"));
         assert!(!f.may_be_sad(b""));
-        // The table agrees with the index of a lowercased tail.
-        for t in [*b"cvv", *b"a9z", *b"000", *b"zzz", *b"CvV"] {
-            let lower = t.map(|b| b.to_ascii_lowercase());
-            let v = t.map(|b| usize::from(ALNUM36[usize::from(b)]));
-            assert_eq!((v[0] * 36 + v[1]) * 36 + v[2], tail_index(lower));
+        // Tail indices: digits 0-9, letters 10-35 in either case.
+        for (t, want) in [
+            (*b"000", 0),
+            (*b"009", 9),
+            (*b"a9z", (10 * 36 + 9) * 36 + 35),
+            (*b"cvv", (12 * 36 + 31) * 36 + 31),
+            (*b"CvV", (12 * 36 + 31) * 36 + 31),
+            (*b"zzz", 36 * 36 * 36 - 1),
+        ] {
+            assert_eq!(tail_index(t), want, "{}", String::from_utf8_lossy(&t));
         }
+        assert_eq!(ALNUM36[usize::from(b'_')], NOT_ALNUM);
+        assert_eq!(ALNUM36[0xC3], NOT_ALNUM);
     }
 
     #[test]
