@@ -342,7 +342,7 @@ fn push_bits(out: &mut Vec<Trigger>, base: usize, bits: u64, kinds: impl Fn(u32)
 /// The byte classes of one 64-byte block as bit masks (bit `j` = byte `j`):
 /// `[digit, NUL, >= 0x80, separator, mask character, D or d, newline]`.
 /// The newline mask is read when the block's summary was not made (a
-/// dense group, see [`scan_groups`]).
+/// group after a crowded one, see [`scan_groups`]).
 type Classes = [u64; CLASSES];
 const CLASSES: usize = 7;
 const DIGIT: usize = 0;
@@ -503,7 +503,8 @@ unsafe fn scan_groups<B: Backend, L: Lanes>(
     let mut chars = [[0u64; GROUP + 2]; 3];
     let (mut ascii, mut wide) = ([0u64; GROUP], [0u64; GROUP]);
     // start[i]: where bytes that may start a trigger (digit, >= 0x80) are
-    // in block `g + i - 1`, from `Backend::summary`.
+    // in block `g + i - 1`, from `Backend::summary` or (after a crowded
+    // group) from the block's classes.
     let mut start = [0u64; GROUP + 2];
     let mut lines = Lines::default();
     // SAFETY (all `unsafe` calls): the caller guarantees the CPU supports
@@ -840,8 +841,9 @@ mod x86 {
         unsafe { super::scan_groups::<Avx2, __m256i>(hay, count_end, out) }
     }
 
-    /// Defines [`Lanes`] on a vector type from its and / or / andnot and
-    /// 64-bit shift intrinsics, and the `$cvt` that makes a shift count.
+    /// Defines [`Lanes`] on a vector type from its load / store / and / or /
+    /// andnot and 64-bit shift intrinsics, and an expression `$is_zero` of
+    /// `$v` that says whether every lane of it is 0.
     macro_rules! lanes {
         ($vec:ty, $n:literal, $feature:literal, $load:ident, $store:ident, $and:ident,
          $or:ident, $andnot:ident, $srl:ident, $sll:ident, |$v:ident| $is_zero:expr) => {
