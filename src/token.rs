@@ -276,7 +276,11 @@ pub fn windows(tok: &Token, out: &mut Vec<Window>) {
             if cells < 12 {
                 continue;
             }
-            if first != last && tok.sep == Sep::None {
+            // Several groups: a separator, and a first group of four
+            // (`card_shape`), tested before the sizes are gathered: most
+            // long tokens are phone numbers and IDs (`+49 30 1234 5678`,
+            // `ORD-20240501-123456`).
+            if first != last && (tok.sep == Sep::None || g[first].len() != 4) {
                 continue;
             }
             // At most 19 cells, so at most 19 groups.
