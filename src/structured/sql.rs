@@ -80,9 +80,13 @@ enum Header {
 fn header_kind(text: &[u8]) -> Option<Header> {
     let starts = |p: &[u8]| text.len() >= p.len() && text[..p.len()].eq_ignore_ascii_case(p);
     let line = || &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
+    let copy_from_stdin = || {
+        let l = line();
+        FROM_STDIN.find(&l[..l.len().min(4096)]).is_some()
+    };
     if starts(b"INSERT INTO ") || starts(b"REPLACE INTO ") || starts(b"INSERT IGNORE INTO ") {
         Some(Header::Insert)
-    } else if starts(b"COPY ") && FROM_STDIN.find(&line()[..line().len().min(4096)]).is_some() {
+    } else if starts(b"COPY ") && copy_from_stdin() {
         Some(Header::Copy)
     } else if starts(b"CREATE TABLE ") {
         Some(Header::Create)
@@ -263,19 +267,19 @@ impl Sql {
     fn line_start(&mut self, buf: &[u8], base: u64, at: usize) {
         // The line and what follows it, up to 4 KiB: `header_kind` finds
         // the line's end only if it needs it.
-        let line = &buf[at..(at + 4096).min(buf.len())];
+        let text = &buf[at..(at + 4096).min(buf.len())];
         if let Some(Stmt {
             data: Data::Copy, ..
         }) = &self.stmt
         {
             // Rows were counted with the newline that starts them
             // (advance_to counts a COPY block's rows in bulk).
-            if header_kind(line) == Some(Header::CopyEnd) {
+            if header_kind(text) == Some(Header::CopyEnd) {
                 self.end_stmt();
             }
             return;
         }
-        match header_kind(line) {
+        match header_kind(text) {
             Some(Header::Insert) => self.insert(buf, base, at),
             Some(Header::Copy) => {
                 self.end_stmt();
