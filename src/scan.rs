@@ -131,6 +131,7 @@ struct Worker<'s, 'a> {
     reader: Reader,
     scratch: Scratch,
     local: Local,
+    dirs: source::DirCache,
 }
 
 impl Drop for Worker<'_, '_> {
@@ -153,6 +154,7 @@ impl<'s, 'a> Worker<'s, 'a> {
             reader: Reader::default(),
             scratch: Scratch::default(),
             local: Local::default(),
+            dirs: source::DirCache::default(),
         }
     }
 
@@ -225,12 +227,12 @@ impl<'s, 'a> Worker<'s, 'a> {
 
     fn scan_file(&mut self, path: &Path, explicit: bool) {
         self.local.stats.files_seen += 1;
-        let opened = match source::open(path, explicit) {
+        let opened = match source::open(path, explicit, &mut self.dirs) {
             Ok(o) => o,
             Err(e) => return self.skip(path, Reason::of_io(&e), io_detail(&e), None),
         };
-        let (file, noatime) = match opened {
-            Opened::File(f, n) => (f, n),
+        let (file, noatime, size) = match opened {
+            Opened::File(f, n, size) => (f, n, size),
             Opened::Special(kind) => {
                 return self.skip(path, Reason::SpecialFile, kind.to_string(), None)
             }
@@ -240,7 +242,6 @@ impl<'s, 'a> Worker<'s, 'a> {
         }
         let name = display(path);
         let mut file = file;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         let cx = self.sh.ctx();
         let (findings, bytes) = (self.local.findings.len(), self.local.stats.bytes_scanned);
         let whole = container::scan_file(&cx, self, &name, &mut file, size);

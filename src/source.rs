@@ -6,10 +6,13 @@
 //! number across a buffer edge is found exactly once (see `detect.rs`).
 //! Line numbers are counted on the way by the kernel.
 
+use std::ffi::CString;
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::container::Location;
 use crate::detect::{Detector, Hit, Region, Scratch, CONTEXT_AFTER, CONTEXT_BEFORE};
@@ -205,32 +208,81 @@ fn read_full<R: Read>(rdr: &mut R, buf: &mut [u8]) -> (usize, Option<io::Error>)
 
 /// What opening a path gave.
 pub enum Opened {
-    /// A regular file, and whether its access time is left alone.
-    File(File, bool),
+    /// A regular file, whether its access time is left alone, and its size
+    /// when it was opened.
+    File(File, bool, u64),
     /// Not a regular file after all (FIFO, socket, device, directory).
     Special(&'static str),
+}
+
+/// The directory of the last file a worker opened, held open (`O_PATH`)
+/// so that the next file in it is opened relative to it with `openat`: the
+/// kernel then looks up one name instead of every component of the path
+/// again. A walk hands a worker a directory's files one after another, so
+/// most opens hit it (the bench corpus: 14,118 files, 467 directory opens).
+/// A directory renamed while it is cached still has its files opened in
+/// it, the directory the walk listed, as `find` does.
+#[derive(Default)]
+pub struct DirCache {
+    dir: Option<(PathBuf, OwnedFd)>,
+}
+
+impl DirCache {
+    /// An fd of `dir` (cached, or opened now and cached); None if it cannot
+    /// be opened, and the caller opens by the whole path.
+    fn fd(&mut self, dir: &Path) -> Option<BorrowedFd<'_>> {
+        if self.dir.as_ref().is_none_or(|(p, _)| p != dir) {
+            self.dir = None;
+            let fd = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC)
+                .open(dir)
+                .ok()?;
+            self.dir = Some((dir.to_path_buf(), fd.into()));
+        }
+        self.dir.as_ref().map(|(_, fd)| fd.as_fd())
+    }
 }
 
 /// Opens a path for reading, never modifying it: read-only, `O_NOATIME`
 /// when permitted (the owner or CAP_FOWNER; otherwise the kernel refuses
 /// and we retry without it), `O_NONBLOCK` unless `block` (a FIFO the user
 /// named), close-on-exec. Non-regular files are refused unless `block`.
-pub fn open(path: &Path, block: bool) -> io::Result<Opened> {
-    let flags = if block { 0 } else { libc::O_NONBLOCK };
-    let try_open = |extra: i32| {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(flags | extra | libc::O_CLOEXEC)
-            .open(path)
+/// A file in the directory `dirs` holds is opened relative to it.
+pub fn open(path: &Path, block: bool, dirs: &mut DirCache) -> io::Result<Opened> {
+    let flags = libc::O_RDONLY | libc::O_CLOEXEC | if block { 0 } else { libc::O_NONBLOCK };
+    // The directory and the name in it, when the path has both.
+    let parent = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .zip(path.file_name())
+        .and_then(|(d, n)| Some((dirs.fd(d)?, CString::new(n.as_bytes()).ok()?)));
+    let try_open = |extra: i32| -> io::Result<File> {
+        match &parent {
+            Some((dir, name)) => {
+                // SAFETY: `dir` is an open directory fd and `name` a
+                // NUL-terminated string; a returned fd is ours to own.
+                let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | extra) };
+                if fd < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(unsafe { File::from_raw_fd(fd) })
+            }
+            None => std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(flags | extra)
+                .open(path),
+        }
     };
     let (file, noatime) = match try_open(libc::O_NOATIME) {
         Ok(f) => (f, true),
         Err(e) if e.raw_os_error() == Some(libc::EPERM) => (try_open(0)?, false),
         Err(e) => return Err(e),
     };
-    let ft = file.metadata()?.file_type();
+    let md = file.metadata()?;
+    let ft = md.file_type();
     if ft.is_file() || (block && ft.is_fifo()) {
-        Ok(Opened::File(file, noatime))
+        Ok(Opened::File(file, noatime, md.len()))
     } else {
         Ok(Opened::Special(special_kind(&ft)))
     }
@@ -271,6 +323,70 @@ mod tests {
         let mut s = Scratch::default();
         let mut r = Reader::new(chunk);
         r.scan(&d, &mut s, data, usize::MAX, None, |_| true)
+    }
+
+    /// Reads what `open` gave, or says why there is nothing to read.
+    fn contents(path: &Path, dirs: &mut DirCache) -> String {
+        match open(path, false, dirs) {
+            Ok(Opened::File(mut f, _, size)) => {
+                let mut s = String::new();
+                f.read_to_string(&mut s).unwrap();
+                assert_eq!(size, s.len() as u64);
+                s
+            }
+            Ok(Opened::Special(kind)) => format!("special: {kind}"),
+            Err(e) => format!("error: {:?}", e.kind()),
+        }
+    }
+
+    #[test]
+    fn files_open_relative_to_the_cached_directory_as_by_their_paths() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        for (dir, name) in [(&a, "x"), (&a, "y"), (&b, "x")] {
+            std::fs::write(dir.join(name), format!("{}/{name}", dir.display())).unwrap();
+        }
+        let mut dirs = DirCache::default();
+        // Back and forth between directories, as a parallel walk goes.
+        for path in [
+            a.join("x"),
+            a.join("y"),
+            b.join("x"),
+            a.join("x"),
+            b.join("x"),
+        ] {
+            assert_eq!(contents(&path, &mut dirs), path.display().to_string());
+        }
+        // What cannot be opened, or is no file, says so whichever way it was opened.
+        assert_eq!(contents(&a.join("none"), &mut dirs), "error: NotFound");
+        assert_eq!(contents(&b, &mut dirs), "special: directory");
+        assert_eq!(contents(&a.join("x/y"), &mut dirs), "error: NotADirectory");
+        assert_eq!(
+            contents(&tmp.path().join("gone/x"), &mut dirs),
+            "error: NotFound"
+        );
+        // A directory renamed while its fd is cached: its files are still
+        // opened in it, the directory the walk listed (as `find` does, which
+        // opens files relative to a directory fd too).
+        assert_eq!(
+            contents(&a.join("y"), &mut dirs),
+            a.join("y").display().to_string()
+        );
+        std::fs::rename(&a, tmp.path().join("a2")).unwrap();
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::write(a.join("y"), "new").unwrap();
+        assert_eq!(
+            contents(&a.join("y"), &mut dirs),
+            a.join("y").display().to_string()
+        );
+        // Once another directory was opened, the path is looked up again.
+        assert_eq!(
+            contents(&b.join("x"), &mut dirs),
+            b.join("x").display().to_string()
+        );
+        assert_eq!(contents(&a.join("y"), &mut dirs), "new");
     }
 
     #[test]

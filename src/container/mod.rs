@@ -437,6 +437,10 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
             return archive::zip_seekable(cx, &top, sink, path, 0, file);
         }
     }
+    if head.len() < HEAD {
+        // read_head stopped at the end of the file: one read less per small file.
+        return open(cx, &top, sink, path, 0, format, head, &mut io::empty());
+    }
     open(cx, &top, sink, path, 0, format, head, file)
 }
 
