@@ -138,7 +138,7 @@ impl Reader {
                 });
             }
             if let Some(a) = attr.as_deref_mut() {
-                a.advance(buf, base, emit_end);
+                a.advance(buf, base, emit_end, eof);
             }
             lines_before += stats.newlines;
             if let Some(i) = stats.last_newline {

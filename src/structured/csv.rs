@@ -193,7 +193,7 @@ impl Attributor for Csv {
         Some(loc)
     }
 
-    fn advance(&mut self, _buf: &[u8], _base: u64, _end: usize) {}
+    fn advance(&mut self, _buf: &[u8], _base: u64, _end: usize, _last: bool) {}
 
     fn finish(&mut self, extra: &mut Vec<Extra>) -> Vec<(u64, String, serde_json::Value)> {
         extra.append(&mut self.schema);

@@ -152,6 +152,39 @@ impl Set {
     }
 }
 
+/// Whether a key (its raw bytes) names sensitive authentication data.
+fn is_sad_key(k: &[u8]) -> bool {
+    fields::get().may_be_sad(k)
+        && matches!(
+            fields::get().classify(&String::from_utf8_lossy(k)),
+            Some(fields::Class::Cvv | fields::Class::Track | fields::Class::Pin)
+        )
+}
+
+/// Whether `bytes` may hold a key that names sensitive authentication
+/// data ([`is_sad_key`]), without following the structure: every key is a
+/// string followed by `:`, so each `"` + white space + `:` is tried with
+/// the bytes from the `"` before it as the name, cut to [`MAX_KEY`] like
+/// the tracker's keys. It says yes when it cannot tell: a name with a
+/// backslash (the tracker drops escapes' backslashes) or with no opening
+/// quote in `bytes` (a key begun before them). A `:` in a string value
+/// only adds tries.
+fn may_hold_sad_key(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b':', bytes).any(|c| {
+        let before = bytes[..c].trim_ascii_end();
+        let Some(close) = before.len().checked_sub(1).filter(|&q| before[q] == b'"') else {
+            return false;
+        };
+        let Some(open) = memchr::memrchr(b'"', &before[..close]) else {
+            return true;
+        };
+        let name = &before[open + 1..close];
+        (open > 0 && before[open - 1] == b'\\')
+            || name.contains(&b'\\')
+            || is_sad_key(&name[..name.len().min(MAX_KEY)])
+    })
+}
+
 /// Nesting kept at most; deeper levels are counted, not named.
 const MAX_DEPTH: usize = 256;
 /// Key bytes kept at most.
@@ -344,14 +377,21 @@ impl Json {
         }
     }
 
-    fn advance_to(&mut self, buf: &[u8], base: u64, to: usize) {
+    /// Follows the stream to `buf[to]`, noting keys that name sensitive
+    /// authentication data; `last`: the stream ends at `to`, so no state
+    /// is needed past it and a stretch without a key that may name such
+    /// data (most documents) is not followed at all.
+    fn advance_to(&mut self, buf: &[u8], base: u64, to: usize, last: bool) {
         let from = (self.pos.saturating_sub(base) as usize).min(to);
         if from >= to {
             return;
         }
         let bytes = &buf[from..to];
         // JSON Lines: only the start of the stream, for the schema.
-        let track = !self.lines || self.pos < LINES_SCHEMA_BYTES;
+        // The stream's last stretch only if it may hold a SAD key: no
+        // state is needed after it.
+        let track =
+            (!self.lines || self.pos < LINES_SCHEMA_BYTES) && (!last || may_hold_sad_key(bytes));
         if track {
             let mut found = Vec::new();
             let line = self.line;
@@ -361,16 +401,8 @@ impl Json {
             };
             self.tracker
                 .feed(bytes, base + from as u64, &mut |t, k, off| {
-                    if !fields::get().may_be_sad(k) {
-                        return;
-                    }
-                    let k = String::from_utf8_lossy(k);
-                    let sad = matches!(
-                        fields::get().classify(&k),
-                        Some(fields::Class::Cvv | fields::Class::Track | fields::Class::Pin)
-                    );
-                    if sad {
-                        found.push((t.shape(), k.into_owned(), off));
+                    if is_sad_key(k) {
+                        found.push((t.shape(), String::from_utf8_lossy(k).into_owned(), off));
                     }
                 });
             for (path, k, off) in found {
@@ -438,7 +470,7 @@ impl Attributor for Json {
         hit: &mut Hit,
         extra: &mut Vec<Extra>,
     ) -> Option<Location> {
-        self.advance_to(buf, base, at);
+        self.advance_to(buf, base, at, false);
         let (t, obj_base) = if self.lines {
             // A fresh tracker over the hit's line.
             let ls = super::line_start(buf, base, at)?;
@@ -466,8 +498,8 @@ impl Attributor for Json {
         Some(loc)
     }
 
-    fn advance(&mut self, buf: &[u8], base: u64, end: usize) {
-        self.advance_to(buf, base, end);
+    fn advance(&mut self, buf: &[u8], base: u64, end: usize, last: bool) {
+        self.advance_to(buf, base, end, last);
     }
 
     fn finish(&mut self, extra: &mut Vec<Extra>) -> Vec<(u64, String, serde_json::Value)> {
@@ -527,6 +559,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The schema findings of `doc` followed to `cut` (not the end), then
+    /// to its end with `last` as given.
+    fn schema(doc: &[u8], cut: usize, last: bool) -> Vec<(u64, u64, String)> {
+        let mut j = Json::new(false);
+        j.advance(doc, 0, cut, false);
+        j.advance(doc, 0, doc.len(), last);
+        let mut extra = Vec::new();
+        j.finish(&mut extra);
+        extra
+            .iter()
+            .map(|e| (e.offset, e.line, format!("{:?}", e.location)))
+            .collect()
+    }
+
+    #[test]
+    fn the_last_stretch_is_followed_only_where_a_key_may_name_sad() {
+        let long = format!("{}_cvv", "x".repeat(70));
+        let docs = [
+            r#"{"order": {"cardCvv": "", "id": 7}, "list": [{"pin_block": null}]}"#.to_string(),
+            r#"{"name": "a:b", "note": "\"cvv\": 1", "n": 1}"#.to_string(),
+            "{\n  \"track2\" :\n  \"\",\n  \"k\\\"cvv\": 1}".to_string(),
+            r#"{"セキュリティコード": "", "a": 1}"#.to_string(),
+            format!(r#"{{"{long}": 1, "{}": 2}}"#, &long[..62]),
+            r#"{"plain": 1, "nested": {"deeper": [1, 2, {"x": "y"}]}}"#.to_string(),
+        ];
+        let mut found = 0;
+        for doc in &docs {
+            let doc = doc.as_bytes();
+            for cut in 0..doc.len() {
+                let want = schema(doc, cut, false);
+                assert_eq!(
+                    schema(doc, cut, true),
+                    want,
+                    "{} cut {cut}",
+                    String::from_utf8_lossy(doc)
+                );
+                found += want.len();
+            }
+        }
+        assert!(found > 0, "the documents hold SAD keys");
+        // The pre-test itself: what it may skip, and where it cannot tell.
+        assert!(!may_hold_sad_key(br#"{"name": "a:b", "id": 1}"#));
+        assert!(
+            !may_hold_sad_key(br#"{"postal_code": 1, "metadata": {}}"#),
+            "no SAD word"
+        );
+        assert!(may_hold_sad_key(br#"{"card_cvv": 1}"#));
+        assert!(
+            may_hold_sad_key(br#"vv": 1}"#),
+            "a key begun before the bytes"
+        );
+        assert!(may_hold_sad_key(br#"{"a\"b": 1}"#), "an escaped quote");
     }
 
     #[test]

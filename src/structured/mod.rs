@@ -65,8 +65,9 @@ pub trait Attributor {
     ) {
     }
     /// Sees a buffer's new bytes up to `buf[..end]` (`buf[0]` at absolute
-    /// offset `base`), after its hits were placed.
-    fn advance(&mut self, buf: &[u8], base: u64, end: usize);
+    /// offset `base`), after its hits were placed; `last`: the stream ends
+    /// there (no state is needed past it).
+    fn advance(&mut self, buf: &[u8], base: u64, end: usize, last: bool);
     /// At the end of the stream: schema findings not yet given, and late
     /// facts (a primary key declared after the data) for the locations of
     /// hits already placed, as (hit offset, key, value).
@@ -284,7 +285,7 @@ impl Attributor for Segments<'_> {
         Some(loc)
     }
 
-    fn advance(&mut self, _buf: &[u8], _base: u64, _end: usize) {}
+    fn advance(&mut self, _buf: &[u8], _base: u64, _end: usize, _last: bool) {}
 
     fn finish(&mut self, _extra: &mut Vec<Extra>) -> Vec<(u64, String, serde_json::Value)> {
         Vec::new()

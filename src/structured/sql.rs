@@ -669,7 +669,7 @@ impl Attributor for Sql {
         Some(loc)
     }
 
-    fn advance(&mut self, buf: &[u8], base: u64, end: usize) {
+    fn advance(&mut self, buf: &[u8], base: u64, end: usize, _last: bool) {
         self.advance_to(buf, base, end);
     }
 

@@ -221,7 +221,7 @@ impl crate::structured::Attributor for Raw {
         }
     }
 
-    fn advance(&mut self, _buf: &[u8], _base: u64, _end: usize) {}
+    fn advance(&mut self, _buf: &[u8], _base: u64, _end: usize, _last: bool) {}
 
     fn finish(
         &mut self,
