@@ -170,6 +170,8 @@ fn is_sad_key(k: &[u8]) -> bool {
 /// quote in `bytes` (a key begun before them). A `:` in a string value
 /// only adds tries.
 fn may_hold_sad_key(bytes: &[u8]) -> bool {
+    // Most documents have no backslash at all: one search, not one per name.
+    let escapes = memchr::memchr(b'\\', bytes).is_some();
     memchr::memchr_iter(b':', bytes).any(|c| {
         let before = bytes[..c].trim_ascii_end();
         let Some(close) = before.len().checked_sub(1).filter(|&q| before[q] == b'"') else {
@@ -179,8 +181,7 @@ fn may_hold_sad_key(bytes: &[u8]) -> bool {
             return true;
         };
         let name = &before[open + 1..close];
-        (open > 0 && before[open - 1] == b'\\')
-            || name.contains(&b'\\')
+        (escapes && ((open > 0 && before[open - 1] == b'\\') || name.contains(&b'\\')))
             || is_sad_key(&name[..name.len().min(MAX_KEY)])
     })
 }
