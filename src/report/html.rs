@@ -19,7 +19,7 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
-use super::human::{bytes, thousands};
+use super::human::{bytes, place, text, thousands};
 use super::Report;
 use crate::coverage::Reason;
 
@@ -110,15 +110,6 @@ fn arr<'a>(v: &'a Value, ptr: &str) -> &'a [Value] {
 }
 
 /// A value as text: strings as they are, arrays joined with commas.
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(", "),
-        v => v.to_string(),
-    }
-}
-
 fn yes_no(b: bool) -> &'static str {
     if b {
         "yes"
@@ -153,59 +144,6 @@ fn duration(ms: u64) -> String {
             format!("{} h {} min", s / 3600, (s % 3600) / 60)
         }
     }
-}
-
-/// A finding's `location` in words: `customers.card_number row 2 pk 2`,
-/// `$.payment.card.number`, `sheet Orders cell B2`, `page 3`; members the
-/// list does not know are shown as `name value`.
-pub fn place(loc: &Value) -> String {
-    let Some(l) = loc.as_object() else {
-        return String::new();
-    };
-    let get = |k: &str| l.get(k).map(text);
-    let mut parts = Vec::new();
-    let mut used: HashSet<&str> = HashSet::new();
-    match (get("table"), get("column")) {
-        (Some(t), Some(c)) => parts.push(format!("{t}.{c}")),
-        (Some(t), None) => parts.push(format!("table {t}")),
-        (None, Some(c)) => parts.push(format!("column {c}")),
-        _ => {}
-    }
-    used.extend(["table", "column", "column_index"]);
-    if get("column").is_none() {
-        if let Some(i) = get("column_index") {
-            parts.push(format!("column {i}"));
-        }
-    }
-    for (key, word) in [
-        ("row", "row"),
-        ("pk", "pk"),
-        ("rowid", "rowid"),
-        ("json_path", ""),
-        ("sheet", "sheet"),
-        ("cell", "cell"),
-        ("slide", "slide"),
-        ("page", "page"),
-        ("paragraph", "paragraph"),
-        ("message", "message"),
-        ("part", "part"),
-        ("content_type", ""),
-    ] {
-        used.insert(key);
-        if let Some(v) = get(key) {
-            parts.push(if word.is_empty() {
-                v
-            } else {
-                format!("{word} {v}")
-            });
-        }
-    }
-    for (k, v) in l {
-        if !used.contains(k.as_str()) {
-            parts.push(format!("{k} {}", text(v)));
-        }
-    }
-    parts.join(" ")
 }
 
 /// What a verdict means, in one sentence, and its heading.
@@ -880,7 +818,7 @@ fn findings_section(o: &mut String, v: &Value, max_rows: usize) {
             Esc(st(f, "/path")),
             n(f, "/column"),
             n(f, "/offset"),
-            Esc(&place(at(f, "/location"))),
+            Esc(&place(at(f, "/location").as_object())),
             rank(conf),
             Esc(&format!(
                 "reasons: {reasons}; encoding {}",
@@ -963,7 +901,7 @@ fn baseline_section(o: &mut String, v: &Value, max_rows: usize) {
                 Esc(st(r, "/masked")),
                 Esc(st(r, "/path")),
                 n(r, "/line"),
-                Esc(&place(at(r, "/location"))),
+                Esc(&place(at(r, "/location").as_object())),
             );
         }
         o.push_str("</tbody>\n</table>\n");
@@ -1851,25 +1789,6 @@ mod tests {
         assert!(html.contains(">column card row 11</td>"));
         assert_eq!(attrs(&html, "data-expired"), ["false", "true"]);
         assert!(html.contains("<span class=\"badge warn\">expired</span>"));
-    }
-
-    #[test]
-    fn places_name_fields_in_words() {
-        assert_eq!(
-            place(&json!({"table": "t", "column": "c", "row": 2, "pk": "7"})),
-            "t.c row 2 pk 7"
-        );
-        assert_eq!(place(&json!({"json_path": "$.a[0].b"})), "$.a[0].b");
-        assert_eq!(
-            place(&json!({"column": "card", "column_index": 3, "row": 9})),
-            "column card row 9"
-        );
-        assert_eq!(
-            place(&json!({"sheet": "S", "cell": "B2"})),
-            "sheet S cell B2"
-        );
-        assert_eq!(place(&json!({"page": 3, "zz": "new"})), "page 3 zz new");
-        assert_eq!(place(&Value::Null), "");
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! could not be read, and a short summary with the verdict. With `--quiet`
 //! a clean run prints nothing.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
+
+use serde_json::{Map, Value};
 
 use super::{Report, Verdict};
 use crate::finding::{BaselineStatus, Finding, Kind};
@@ -37,28 +40,33 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// A finding's structured location in words: `customers.card_number row 2
-/// (pk 2)`, `$.payment.card.number`, `sheet Orders cell B2`, `page 3`.
-fn place(loc: Option<&serde_json::Map<String, serde_json::Value>>) -> String {
+/// A finding's `location` in words: `customers.card_number row 2 pk 2`,
+/// `$.payment.card.number`, `sheet Orders cell B2`, `page 3`; members the
+/// list does not know are shown as `name value`. Shared by the human
+/// and HTML reports.
+pub fn place(loc: Option<&Map<String, Value>>) -> String {
     let Some(l) = loc else {
         return String::new();
     };
-    let get = |k: &str| {
-        l.get(k).map(|v| match v {
-            serde_json::Value::String(s) => s.clone(),
-            v => v.to_string(),
-        })
-    };
+    let get = |k: &str| l.get(k).map(text);
     let mut parts = Vec::new();
+    let mut used: HashSet<&str> = HashSet::new();
     match (get("table"), get("column")) {
         (Some(t), Some(c)) => parts.push(format!("{t}.{c}")),
         (Some(t), None) => parts.push(format!("table {t}")),
         (None, Some(c)) => parts.push(format!("column {c}")),
         _ => {}
     }
+    used.extend(["table", "column", "column_index"]);
+    if get("column").is_none() {
+        if let Some(i) = get("column_index") {
+            parts.push(format!("column {i}"));
+        }
+    }
     for (key, word) in [
         ("row", "row"),
         ("pk", "pk"),
+        ("rowid", "rowid"),
         ("json_path", ""),
         ("sheet", "sheet"),
         ("cell", "cell"),
@@ -67,8 +75,9 @@ fn place(loc: Option<&serde_json::Map<String, serde_json::Value>>) -> String {
         ("paragraph", "paragraph"),
         ("message", "message"),
         ("part", "part"),
+        ("content_type", ""),
     ] {
-        // A Word table's `cell` is a number after `table`; printed as is.
+        used.insert(key);
         if let Some(v) = get(key) {
             parts.push(if word.is_empty() {
                 v
@@ -77,7 +86,22 @@ fn place(loc: Option<&serde_json::Map<String, serde_json::Value>>) -> String {
             });
         }
     }
+    for (k, v) in l {
+        if !used.contains(k.as_str()) {
+            parts.push(format!("{k} {}", text(v)));
+        }
+    }
     parts.join(" ")
+}
+
+/// A JSON value as text: strings unquoted, arrays joined with commas.
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(", "),
+        v => v.to_string(),
+    }
 }
 
 /// A finding's baseline status and suppression, if any.
@@ -323,6 +347,42 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn places_name_fields_in_words() {
+        assert_eq!(
+            place(json!({"table": "t", "column": "c", "row": 2, "pk": "7"}).as_object()),
+            "t.c row 2 pk 7"
+        );
+        // SQLite rows by rowid, CSV columns by number, mail parts by type:
+        // the human report once left these out.
+        assert_eq!(
+            place(json!({"table": "cards", "column": "number", "rowid": 4}).as_object()),
+            "cards.number rowid 4"
+        );
+        assert_eq!(
+            place(json!({"column_index": 3, "row": 9}).as_object()),
+            "column 3 row 9"
+        );
+        assert_eq!(
+            place(json!({"json_path": "$.a[0].b"}).as_object()),
+            "$.a[0].b"
+        );
+        assert_eq!(
+            place(json!({"column": "card", "column_index": 3, "row": 9}).as_object()),
+            "column card row 9"
+        );
+        assert_eq!(
+            place(json!({"sheet": "S", "cell": "B2"}).as_object()),
+            "sheet S cell B2"
+        );
+        assert_eq!(
+            place(json!({"page": 3, "zz": "new"}).as_object()),
+            "page 3 zz new"
+        );
+        assert_eq!(place(None), "");
+    }
 
     #[test]
     fn numbers() {
