@@ -416,8 +416,11 @@ impl Json {
                     self.schema.push(e);
                 }
             }
+            // Lines are counted only for schema findings: once a stream is
+            // no longer followed (JSON Lines past their start, the last
+            // stretch) it never is again.
+            self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
         }
-        self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
         self.pos = base + to as u64;
     }
 
