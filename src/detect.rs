@@ -111,6 +111,66 @@ impl Text<'_> {
     }
 }
 
+/// What a byte can be in a token: 1 a cell (digit or mask character), 2
+/// a separator's byte (space, `-`, `+`, `%`; `%20`'s digits are cells), 0
+/// neither.
+const SPAN: [u8; 256] = {
+    let mut k = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        k[c] = if b.is_ascii_digit() || token::is_mask(b) {
+            1
+        } else if matches!(b, b' ' | b'-' | b'+' | b'%') {
+            2
+        } else {
+            0
+        };
+        c += 1;
+    }
+    k
+};
+
+/// The end of the stretch of token bytes ([`SPAN`]) around the digit at
+/// `p`, if it holds fewer than 12 cells, no non-ASCII byte touches it and
+/// no NUL follows it:
+/// then the token the tokenizer would find there (a part of the stretch:
+/// it walks left to `max(lo, p - MAX_LEFT)` as this does) has too few
+/// cells for a card number, and so has the token of any later trigger
+/// in the stretch.
+#[inline]
+fn few_cells(buf: &[u8], p: usize, lo: usize) -> Option<usize> {
+    let floor = lo.max(p.saturating_sub(token::MAX_LEFT));
+    let mut cells = 0usize;
+    let mut i = p;
+    while i > floor {
+        let k = SPAN[usize::from(buf[i - 1])];
+        if k == 0 {
+            break;
+        }
+        cells += usize::from(k & 1);
+        i -= 1;
+    }
+    let mut e = p;
+    while let Some(&c) = buf.get(e) {
+        let k = SPAN[usize::from(c)];
+        if k == 0 {
+            break;
+        }
+        cells += usize::from(k & 1);
+        if cells >= 12 {
+            return None;
+        }
+        e += 1;
+    }
+    let high = |i: Option<&u8>| i.is_some_and(|&c| c >= 0x80);
+    let touched = (i > 0 && high(buf.get(i - 1))) || high(buf.get(e));
+    // A NUL after the stretch may make its last digit a UTF-16 trigger,
+    // which the token's end (not the stretch's) would not have skipped.
+    let nul = buf.get(e) == Some(&0);
+    (cells < 12 && !touched && !nul).then_some(e)
+}
+
 /// The end of the digit run starting at `p` if nothing next to it (a
 /// separator before more digits, a mask character, a non-ASCII character
 /// that matters) can extend it into a longer token, so that the token is
@@ -336,6 +396,11 @@ impl Detector {
             if n < 12 || (!emv && (n > 19 || !card())) {
                 return e;
             }
+        }
+        // Most other runs are phone numbers and IDs (`+49 30 1234 5678`,
+        // `555-1234-5678`): too few cells around them for any card number.
+        if let Some(end) = few_cells(buf, p, resume) {
+            return end;
         }
         let mut tok = std::mem::take(&mut s.tok);
         token::tokenize_into(buf, p, resume, buf.len(), true, &mut tok);
@@ -956,6 +1021,54 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `few_cells` settles a trigger only where the tokenizer would find
+    /// too few cells, with no non-ASCII neighbour, and where every later
+    /// trigger it skips would find too few too: random texts of token
+    /// bytes, letters, NULs and UTF-8 bytes, from every run start.
+    #[test]
+    fn few_cells_settles_only_what_the_tokenizer_would() {
+        let alphabet =
+            b"0123456789012345678901234567890123456789 - + %20 * X x # a\n\0\xE2\x80\xA2";
+        let mut x = 0x2545_F491_u32;
+        let mut settled = 0;
+        for _ in 0..20_000 {
+            let n = 1 + (x % 90) as usize;
+            let buf: Vec<u8> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    alphabet[(x % alphabet.len() as u32) as usize]
+                })
+                .collect();
+            for p in 0..n {
+                if !buf[p].is_ascii_digit() || (p > 0 && buf[p - 1].is_ascii_digit()) {
+                    continue;
+                }
+                for lo in [0, p / 2, p] {
+                    let Some(e) = few_cells(&buf, p, lo) else {
+                        continue;
+                    };
+                    settled += 1;
+                    let tok = token::tokenize(&buf, p, lo, n, true);
+                    let text = String::from_utf8_lossy(&buf);
+                    assert!(tok.cells < 12 && tok.end <= e, "{text:?} p {p} lo {lo}");
+                    let high = |i: usize| buf.get(i).is_some_and(|&c| c >= 0x80);
+                    let touched = (tok.start > 0 && high(tok.start - 1)) || high(tok.end);
+                    assert!(!touched, "{text:?} p {p} lo {lo}");
+                    for q in tok.end..e {
+                        if buf[q].is_ascii_digit() {
+                            let later = token::tokenize(&buf, q, tok.end, n, true);
+                            assert!(later.cells < 12, "{text:?} p {p} q {q}");
+                            assert_ne!(buf.get(q + 1), Some(&0), "{text:?} q {q}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(settled > 10_000, "{settled}");
     }
 
     #[test]
