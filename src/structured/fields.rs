@@ -42,9 +42,9 @@ struct Sad {
 pub struct Fields {
     names: HashMap<String, Class>,
     /// The last three bytes of every ASCII sensitive-authentication-data
-    /// entry: a name can match one only if it ends so (see [`Fields::may_be_sad`]).
-    /// The last three bytes of every ASCII SAD name, as a bit set indexed
-    /// by [`tail_index`]: one load per key instead of a list search.
+    /// entry, as a bit set indexed by [`tail_index`]: a name can match one
+    /// only if it ends so (see [`Fields::may_be_sad`]); one load per key
+    /// instead of a list search.
     sad_tails: Box<[u64; TAIL_WORDS]>,
     /// The non-ASCII entries, matched by substring.
     sad_other: Vec<String>,
