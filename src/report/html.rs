@@ -109,7 +109,6 @@ fn arr<'a>(v: &'a Value, ptr: &str) -> &'a [Value] {
     at(v, ptr).as_array().map_or(&[], Vec::as_slice)
 }
 
-/// A value as text: strings as they are, arrays joined with commas.
 fn yes_no(b: bool) -> &'static str {
     if b {
         "yes"
