@@ -437,11 +437,10 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
             return archive::zip_seekable(cx, &top, sink, path, 0, file);
         }
     }
-    if head.len() < HEAD {
-        // read_head stopped at the end of the file: one read less per small file.
-        return open(cx, &top, sink, path, 0, format, head, &mut io::empty());
-    }
-    open(cx, &top, sink, path, 0, format, head, file)
+    // A head shorter than HEAD met the end of the file: one read less per small file.
+    let mut ended = io::empty();
+    let rest: &mut dyn Read = if head.len() < HEAD { &mut ended } else { file };
+    open(cx, &top, sink, path, 0, format, head, rest)
 }
 
 /// A SQLite database on disk: its tables through SQLite, then its raw
