@@ -121,7 +121,7 @@ const SPAN: [u8; 256] = {
         let b = c as u8;
         k[c] = if b.is_ascii_digit() || token::is_mask(b) {
             1
-        } else if matches!(b, b' ' | b'-' | b'+' | b'%') {
+        } else if token::is_sep_byte(b) {
             2
         } else {
             0
@@ -186,7 +186,7 @@ fn isolated_run(buf: &[u8], p: usize) -> Option<usize> {
             .is_some_and(|&c| c.is_ascii_digit() || token::is_mask(c))
     };
     let extends = |c: u8, next_cell: bool, high_matters: bool| match c {
-        b' ' | b'-' | b'+' | b'%' => next_cell,
+        c if token::is_sep_byte(c) => next_cell,
         c if c >= 0x80 => high_matters,
         c => token::is_mask(c),
     };
@@ -254,7 +254,7 @@ fn digit_run_end(buf: &[u8], p: usize) -> usize {
 /// Whether a projected character can belong to a card token.
 #[inline]
 fn card_char(c: u8) -> bool {
-    c.is_ascii_digit() || token::is_mask(c) || matches!(c, b' ' | b'-' | b'+' | b'%')
+    c.is_ascii_digit() || token::is_mask(c) || token::is_sep_byte(c)
 }
 
 /// Like [`isolated_run`] for a UTF-16 (or NUL-separated) digit run at

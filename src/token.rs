@@ -78,6 +78,13 @@ pub const fn is_mask(c: u8) -> bool {
     matches!(c, b'*' | b'X' | b'x' | b'#')
 }
 
+/// The first byte of a separator between groups: space, `-`, `+`, or the
+/// `%` of `%20`.
+#[inline]
+pub const fn is_sep_byte(c: u8) -> bool {
+    matches!(c, b' ' | b'-' | b'+' | b'%')
+}
+
 /// What a byte is to the tokenizer: 1 a digit, 2 a mask character, 0
 /// neither (one table load instead of a chain of compares: this runs on
 /// every byte of every token).
