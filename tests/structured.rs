@@ -243,6 +243,12 @@ fn json_paths_for_documents_and_lines() {
         "keys.json",
         format!("{{\"a\": {{\"card\": \"{VISA}\", \"{MC}\": 2}}, \"{VISA}\": 3}}\n"),
     );
+    // An SDK's API model names SAD fields without holding any: objects
+    // and flags, no sad_field; one field that holds a string is one.
+    t.file(
+        "service-2.json",
+        "{\"shapes\": {\"VisaPin\": {\"type\": \"string\"}, \"RequirePin\": true,\n  \"members\": {\"PinBlock\": {\"shape\": \"P\"}, \"Track2\": \"T\"}}}\n",
+    );
     let (_, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
     let found = of_type(&recs, "finding");
     let path_of = |file: &str, kind: &str| -> Vec<String> {
@@ -276,6 +282,11 @@ fn json_paths_for_documents_and_lines() {
         path_of("api.jsonl", "sad_field"),
         ["$.security_code"],
         "reported though null"
+    );
+    assert_eq!(
+        path_of("service-2.json", "sad_field"),
+        ["$.shapes.members.Track2"],
+        "keys holding objects or booleans are no fields"
     );
 }
 

@@ -4,7 +4,9 @@
 //! keys; strings skipped with `memchr`), since the path of a value depends
 //! on everything before it; JSON Lines are cheaper: only a hit's own line
 //! is tracked, and the first lines for the schema. Keys named like
-//! sensitive authentication data are `sad_field` findings; a CVV-named key
+//! sensitive authentication data are `sad_field` findings when their value
+//! may hold data (a string, number, `null` or array: not an object, which
+//! only structures, as in API schemas, nor a boolean flag); a CVV-named key
 //! with a 3–4 digit value in the object that holds a PAN is a `cvv`.
 
 use std::collections::HashSet;
@@ -186,6 +188,36 @@ fn may_hold_sad_key(bytes: &[u8]) -> bool {
     })
 }
 
+/// Whether the value after a key may hold data, read from `bytes` (just
+/// after the key's closing quote, or where an earlier look stopped;
+/// `colon`: whether the `:` is behind): `Some(false)` for an object or a
+/// boolean (`{`, `t`, `f` first) and for a "key" with no `:` after it (not
+/// JSON: no value), `Some(true)` for anything else (a string, number,
+/// `null`, array, or a value that is not JSON), `None` if `bytes` end
+/// first (white space only). Like [`may_hold_sad_key`], it takes a key to
+/// be a string, white space and a `:`.
+fn value_may_hold_data(bytes: &[u8], colon: &mut bool) -> Option<bool> {
+    for &b in bytes {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b':' if !*colon => *colon = true,
+            _ if !*colon => return Some(false),
+            _ => return Some(!matches!(b, b'{' | b't' | b'f')),
+        }
+    }
+    None
+}
+
+/// A schema finding for a key whose value is not read yet.
+struct Pending {
+    /// The key's path with `[*]` for indices: one finding per field.
+    shape: String,
+    extra: Extra,
+    /// Absolute offset of the next byte to look at.
+    at: u64,
+    colon: bool,
+}
+
 /// Nesting kept at most; deeper levels are counted, not named.
 const MAX_DEPTH: usize = 256;
 /// Key bytes kept at most.
@@ -360,6 +392,8 @@ pub struct Json {
     pos: u64,
     line: u64,
     schema: Vec<Extra>,
+    /// SAD-named keys waiting for their value's first byte.
+    pending: Vec<Pending>,
     seen: HashSet<String>,
 }
 
@@ -374,6 +408,7 @@ impl Json {
             pos: 0,
             line: 1,
             schema: Vec::new(),
+            pending: Vec::new(),
             seen: HashSet::new(),
         }
     }
@@ -383,6 +418,7 @@ impl Json {
     /// is needed past it and a stretch without a key that may name such
     /// data (most documents) is not followed at all.
     fn advance_to(&mut self, buf: &[u8], base: u64, to: usize, last: bool) {
+        self.settle(buf, base);
         let from = (self.pos.saturating_sub(base) as usize).min(to);
         if from >= to {
             return;
@@ -406,22 +442,52 @@ impl Json {
                         found.push((t.shape(), String::from_utf8_lossy(k).into_owned(), off));
                     }
                 });
-            for (path, k, off) in found {
-                if self.seen.contains(&path) || self.seen.len() > 10_000 {
+            for (shape, k, off) in found {
+                if self.seen.contains(&shape) || self.seen.len() > 10_000 {
                     continue;
                 }
-                let loc = crate::container::location([("json_path", path.clone().into())]);
-                if let Some(e) = sad_extra(&k, off, lines_before(off), loc) {
-                    self.seen.insert(path);
-                    self.schema.push(e);
+                let loc = crate::container::location([("json_path", shape.clone().into())]);
+                if let Some(extra) = sad_extra(&k, off, lines_before(off), loc) {
+                    self.pending.push(Pending {
+                        shape,
+                        extra,
+                        at: off + 1,
+                        colon: false,
+                    });
                 }
             }
+            self.settle(buf, base);
             // Lines are counted only for schema findings: once a stream is
             // no longer followed (JSON Lines past their start, the last
             // stretch) it never is again.
             self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
         }
         self.pos = base + to as u64;
+    }
+
+    /// Reports or drops the pending keys whose value starts in `buf`
+    /// (absolute offset `base`); the others wait for the next buffer.
+    fn settle(&mut self, buf: &[u8], base: u64) {
+        let end = base + buf.len() as u64;
+        for mut p in std::mem::take(&mut self.pending) {
+            // The reader's next buffer starts at or before where this one
+            // ended, so `at` is never before `base`.
+            let from = (p.at.saturating_sub(base) as usize).min(buf.len());
+            match value_may_hold_data(&buf[from..], &mut p.colon) {
+                None => {
+                    p.at = end;
+                    self.pending.push(p);
+                }
+                Some(true) => self.report(p),
+                Some(false) => {}
+            }
+        }
+    }
+
+    fn report(&mut self, p: Pending) {
+        if self.seen.insert(p.shape) {
+            self.schema.push(p.extra);
+        }
     }
 
     /// CVV-named keys with a 3–4 digit value in the object at `buf[start]`.
@@ -507,6 +573,13 @@ impl Attributor for Json {
     }
 
     fn finish(&mut self, extra: &mut Vec<Extra>) -> Vec<(u64, String, serde_json::Value)> {
+        // A key whose value never came (a document cut short after its
+        // `:`): reported.
+        for p in std::mem::take(&mut self.pending) {
+            if p.colon {
+                self.report(p);
+            }
+        }
         extra.append(&mut self.schema);
         Vec::new()
     }
@@ -617,6 +690,65 @@ mod tests {
             "a key begun before the bytes"
         );
         assert!(may_hold_sad_key(br#"{"a\"b": 1}"#), "an escaped quote");
+    }
+
+    /// The schema findings of `doc` read as two buffers, the first
+    /// `doc[..cut]` and the second from two bytes before its end, as the
+    /// reader overlaps them.
+    fn schema_in_two_buffers(doc: &[u8], cut: usize) -> Vec<(u64, u64, String)> {
+        let mut j = Json::new(false);
+        j.advance(&doc[..cut], 0, cut, false);
+        let k = cut.saturating_sub(2);
+        j.advance(&doc[k..], k as u64, doc.len() - k, true);
+        let mut extra = Vec::new();
+        j.finish(&mut extra);
+        extra
+            .iter()
+            .map(|e| (e.offset, e.line, format!("{:?}", e.location)))
+            .collect()
+    }
+
+    #[test]
+    fn sad_keys_count_only_where_their_value_may_hold_data() {
+        let paths = |doc: &str| -> Vec<String> {
+            let doc = doc.as_bytes();
+            let want = schema(doc, doc.len(), true);
+            for cut in 0..=doc.len() {
+                assert_eq!(
+                    schema_in_two_buffers(doc, cut),
+                    want,
+                    "{} cut {cut}",
+                    String::from_utf8_lossy(doc)
+                );
+            }
+            want.into_iter().map(|(_, _, loc)| loc).collect()
+        };
+        // An API schema names fields; its values are objects and flags.
+        let api = r#"{"shapes": {"VisaPin": {"type": "string"}, "RequirePin": true,
+            "Track2": {"shape": "T"}, "members": {"cvv" :  false, "PinBlock":{"x": 1}}}}"#;
+        assert_eq!(paths(api), Vec::<String>::new());
+        // Data: a string, a number, null (an empty field) or an array.
+        let data = r#"{"card": {"cvv": "123", "pin": 1234, "track2": null,
+            "track1": ["x"]}, "a": [{"pin_block": {"k": 1}}, {"pin_block" : "0F"}]}"#;
+        let got = paths(data);
+        for p in [
+            "$.card.cvv",
+            "$.card.pin",
+            "$.card.track2",
+            "$.card.track1",
+            "$.a[*].pin_block",
+        ] {
+            assert!(
+                got.iter().any(|l| l.contains(&format!("\"{p}\""))),
+                "{p} in {got:?}"
+            );
+        }
+        assert_eq!(got.len(), 5, "{got:?}");
+        // A document cut short after a key's `:`: its value unknown,
+        // reported; before it, no key yet (as the pre-test sees it).
+        assert_eq!(paths(r#"{"cvv" : "#).len(), 1);
+        assert_eq!(paths(r#"{"cvv""#).len(), 0);
+        assert_eq!(paths(r#"{"cvv" x"#).len(), 0);
     }
 
     #[test]
