@@ -8,6 +8,8 @@
 #   sparse  a sparse file of SIZE (default 10G): holes read as zeros
 #   gzbomb  `head -c 10G /dev/zero | gzip -1`, made once and kept
 #   zipbomb a zip holding 4 GiB of zeros (deflate level 9), made once
+#   pdfart  a one-page PDF of vector art: 24 MB of path operators (Flate-
+#           compressed) and one line of text with a PAN, made once
 #
 # Prints a table and appends to benches/results/bounds.csv. Generated data
 # lives in target/bench-bounds/ (ignored by git; the 1M-file tree takes
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
     --sparse) sparse="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --only) only+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -99,6 +101,41 @@ EOF
   mv "$f.tmp" "$f"
 }
 
+make_pdfart() {
+  local f="$work/vector-art.pdf"
+  [ -f "$f" ] && return
+  echo "generating $f (one page, 24 MB of path operators) ..." >&2
+  python3 - "$f.tmp" <<'EOF'
+import sys, zlib
+ops = bytearray(b"BT /F1 12 Tf 72 800 Td (paid with card 4532015112830366) Tj ET\n")
+i = 0
+while len(ops) < 24_000_000:
+    ops += b"%d.5 %d.25 m %d.75 %d l %d %d.5 %d.5 %d c S\n" % (
+        i % 595, i % 842, (i * 7) % 595, (i * 3) % 842, i % 97, i % 89, i % 83, i % 79)
+    i += 1
+content = zlib.compress(bytes(ops), 6)
+objs = [
+    b"<< /Type /Catalog /Pages 2 0 R >>",
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+]
+out = bytearray(b"%PDF-1.5\n")
+offsets = []
+for n, body in enumerate(objs, 1):
+    offsets.append(len(out))
+    out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+xref = len(out)
+out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+for o in offsets:
+    out += b"%010d 00000 n \n" % o
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+open(sys.argv[1], "wb").write(out)
+EOF
+  mv "$f.tmp" "$f"
+}
+
 # --- one measured run ---------------------------------------------------------
 rows=()
 measure() {
@@ -159,6 +196,10 @@ fi
 if want zipbomb; then
   make_zipbomb
   measure zipbomb "zip of 4G zeros" "$(stat -c %s "$work/zeros-4G.zip") bytes on disk" "$work/zeros-4G.zip"
+fi
+if want pdfart; then
+  make_pdfart
+  measure pdfart "PDF of 24 MB vector art" "$(stat -c %s "$work/vector-art.pdf") bytes on disk" "$work/vector-art.pdf"
 fi
 
 echo

@@ -1,6 +1,8 @@
 //! PDF: the text of each page (content streams decoded with their filters,
-//! FlateDecode and the other common ones, by the `lopdf` crate), one
-//! segment per page with `page` in its location. A PDF needs random
+//! FlateDecode and the other common ones, by the `lopdf` crate, and read
+//! one operation at a time: a page of vector art holds millions of them,
+//! and collecting them all took ~35 bytes of memory per byte of content),
+//! one segment per page with `page` in its location. A PDF needs random
 //! access, so it is held in memory up to the buffer limit; a larger one is
 //! scanned as raw bytes and reported. A PDF that needs a password is
 //! reported `encrypted`; one that cannot be parsed is scanned as raw bytes
@@ -66,17 +68,16 @@ fn scan_bytes(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool
     let mut ok = true;
     let mut failed = Vec::new();
     let mut with_text = 0usize;
-    for &n in pages.keys() {
-        match doc.extract_text_with_limit(&[n], PAGE_LIMIT) {
-            Ok(t) => {
-                if t.chars().any(|c| !c.is_whitespace()) {
-                    with_text += 1;
-                }
-                text.segment(location([("page", n.into())]));
-                text.push(&t);
-                text.maybe_flush(sink, path);
-            }
-            Err(_) => failed.push(n),
+    for (&n, &id) in &pages {
+        let (t, complete) = page_text(&doc, id, PAGE_LIMIT);
+        if t.chars().any(|c| !c.is_whitespace()) {
+            with_text += 1;
+        }
+        text.segment(location([("page", n.into())]));
+        text.push(&t);
+        text.maybe_flush(sink, path);
+        if !complete {
+            failed.push(n);
         }
     }
     text.flush(sink, path);
@@ -112,9 +113,174 @@ fn scan_bytes(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool
     ok
 }
 
+/// The text of page `id` and whether all of it was read: the text shown
+/// by `Tj`, `TJ`, `'` and `"` in each font's encoding, a line break at `T*`
+/// and `ET`, a space between the strings of a `TJ` array where it moves
+/// by more than 100 units (what `lopdf`'s `extract_text` gives, without
+/// holding the page's operations). Not complete: the decompressed content
+/// (or a font's encoding map) is over `limit` bytes, or a font's encoding
+/// cannot be read. Like `lopdf`, text ends quietly where the content stops
+/// parsing.
+fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (String, bool) {
+    use lopdf::{content::Content, Encoding, Object};
+    let mut complete = true;
+    let mut encodings: std::collections::BTreeMap<Vec<u8>, Encoding> = Default::default();
+    match doc.get_page_fonts(id) {
+        Ok(fonts) => {
+            for (name, font) in fonts {
+                match font.get_font_encoding_with_limit(doc, limit) {
+                    Ok(e) => {
+                        encodings.insert(name, e);
+                    }
+                    Err(_) => complete = false,
+                }
+            }
+        }
+        Err(_) => complete = false,
+    }
+    let Ok(content) = doc.get_page_content_with_limit(id, limit) else {
+        return (String::new(), false);
+    };
+    fn show(text: &mut String, enc: &Encoding, operands: &[Object]) -> bool {
+        let mut ok = true;
+        for o in operands {
+            match o {
+                Object::String(bytes, _) => ok &= enc.write_to_string(bytes, text).is_ok(),
+                Object::Array(a) => {
+                    ok &= show(text, enc, a);
+                    text.push(' ');
+                }
+                Object::Integer(i) if *i < -100 => text.push(' '),
+                _ => {}
+            }
+        }
+        ok
+    }
+    let newline = |text: &mut String| {
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    };
+    let mut text = String::new();
+    let mut current = None;
+    for op in Content::decode_iter(&content) {
+        let Ok(op) = op else {
+            complete = false;
+            break;
+        };
+        let shown = match op.operator.as_str() {
+            "Tf" => {
+                current = op
+                    .operands
+                    .first()
+                    .and_then(|f| f.as_name().ok())
+                    .and_then(|f| encodings.get(f));
+                continue;
+            }
+            "Tj" | "TJ" => &op.operands[..],
+            "'" => {
+                newline(&mut text);
+                &op.operands[..]
+            }
+            "\"" => {
+                newline(&mut text);
+                op.operands.get(2..).unwrap_or_default()
+            }
+            "T*" | "ET" => {
+                newline(&mut text);
+                continue;
+            }
+            _ => continue,
+        };
+        // A string in a font the page does not name (or whose encoding
+        // failed, counted above) is not text anyone can read.
+        if let Some(enc) = current {
+            complete &= show(&mut text, enc, shown);
+        }
+    }
+    (text, complete)
+}
+
 fn is_password_error(e: &lopdf::Error) -> bool {
     matches!(
         e,
         lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::{dictionary, Document, Object, Stream};
+
+    /// A document of one page per content stream (raw bytes, not
+    /// compressed), all in Courier as `F1`.
+    fn doc(contents: &[&[u8]]) -> Document {
+        doc_with(contents, dictionary! {})
+    }
+
+    /// [`doc`] with `dict` as each content stream's dictionary.
+    fn doc_with(contents: &[&[u8]], dict: lopdf::Dictionary) -> Document {
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier",
+        });
+        let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font } });
+        let kids: Vec<Object> = contents
+            .iter()
+            .map(|c| {
+                let content = doc.add_object(Stream::new(dict.clone(), c.to_vec()));
+                doc.add_object(dictionary! {
+                    "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                })
+                .into()
+            })
+            .collect();
+        let count = kids.len() as i64;
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => kids, "Count" => count, "Resources" => resources,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        doc
+    }
+
+    #[test]
+    fn page_text_reads_what_lopdf_extract_text_reads() {
+        let good: &[u8] =
+            b"BT /F1 12 Tf 72 700 Td (card 4111) Tj T* [(1111) -20 (1111) -250 (1111)] TJ \
+            (next) ' 1 2 (quoted) \" ET 0 0 m 10 10 l S BT /F1 9 Tf (second) Tj ET";
+        let none: &[u8] = b"0 0 m 100 100 l S 1 0 0 RG";
+        let doc = doc(&[good, none]);
+        for (n, id) in doc.get_pages() {
+            let (text, complete) = page_text(&doc, id, PAGE_LIMIT);
+            assert!(complete, "page {n}");
+            assert_eq!(text, doc.extract_text(&[n]).unwrap(), "page {n}");
+        }
+        let (text, _) = page_text(&doc, doc.get_pages()[&1], PAGE_LIMIT);
+        // A `TJ` array: a space where it moves more than 100 units.
+        assert!(text.contains("card 4111\n11111111 1111"), "{text:?}");
+        assert!(text.contains("next") && text.contains("quoted") && text.contains("second"));
+    }
+
+    #[test]
+    fn a_page_over_the_limit_is_not_complete() {
+        let content = b"BT /F1 12 Tf (4111 1111) Tj ET";
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, content).unwrap();
+        let doc = doc_with(
+            &[&z.finish().unwrap()],
+            dictionary! { "Filter" => "FlateDecode" },
+        );
+        let id = doc.get_pages()[&1];
+        let (text, complete) = page_text(&doc, id, content.len());
+        assert!(complete && text.contains("4111 1111"), "{text:?}");
+        let (text, complete) = page_text(&doc, id, content.len() - 1);
+        assert!(!complete && text.is_empty(), "{text:?}");
+    }
 }
