@@ -18,6 +18,10 @@
 #               (exit 1 = card data found = success here; any other non-zero exit fails)
 # 6. prints the timings and checks pan-scan's findings against expected.json/planted.tsv;
 # 7. appends a line to benches/results/bench.csv.
+# With --tree DIR the same tools time an existing tree instead of a corpus (a real one: /usr,
+# /var/www), nothing generated: unreadable files are tolerated by every tool (their stderr is
+# discarded), pan-scan's card-data count is printed and checked against --expect N when given,
+# and results go to benches/results/bench-tree.csv.
 # With --containers the corpus is mkcorpus.py --containers (compressed logs and archives;
 # default size 256M of decompressed data, in target/bench-corpus-containers-SIZE) and the
 # peer is decompression only, every file to /dev/null with the standard tools, biggest first:
@@ -37,6 +41,8 @@ usage: scripts/bench.sh [options]
   --size SIZE      corpus size, K/M/G suffixes (default 1G; 256M with --containers)
   --containers     benchmark the container corpus (compressed logs and archives) against
                    decompression to /dev/null
+  --tree DIR       time cat, read, rg and pan-scan on an existing tree (no corpus, no planted data)
+  --expect N       with --tree: the card-data findings pan-scan must report (else exit 1)
   --threads N      threads for cat, rg and pan-scan (default: nproc)
   --corpus DIR     corpus directory (default $CORPUS or target/bench-corpus-SIZE, or
                    target/bench-corpus-containers-SIZE with --containers); an
@@ -66,6 +72,8 @@ SEED=1
 SEED_SET=0
 OUT_DIR=""
 RESULTS=""
+TREE_DIR=""
+EXPECT=""
 
 abspath() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$PWD" "$1" ;; esac; }
 
@@ -78,7 +86,7 @@ while (($#)); do
   case "$opt" in
     -h|--help) usage; exit 0 ;;
     --containers) CONTAINERS=1 ;;
-    --size|--threads|--corpus|--bin|--runs|--seed|--out|--results)
+    --size|--threads|--corpus|--bin|--runs|--seed|--out|--results|--tree|--expect)
       if ((has_val == 0)); then
         (($# >= 2)) || die "$opt needs a value"
         shift
@@ -92,6 +100,8 @@ while (($#)); do
         --seed) SEED=$val; SEED_SET=1 ;;
         --out) OUT_DIR=$(abspath "$val") ;;
         --results) RESULTS=$(abspath "$val") ;;
+        --tree) TREE_DIR=$(abspath "$val") ;;
+        --expect) EXPECT=$val ;;
       esac ;;
     *) usage >&2; die "unknown argument: $opt" ;;
   esac
@@ -107,7 +117,18 @@ THREADS=${THREADS:-$(nproc)}
 [[ $SEED =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer (got '$SEED')"
 ((CONTAINERS && !SIZE_SET)) && SIZE=256M
 [[ $SIZE =~ ^[0-9]+(\.[0-9]+)?[kKmMgGtT]?(i?[bB])?$ ]] || die "bad --size '$SIZE' (use e.g. 20M or 1G)"
-if ((CONTAINERS)); then
+TREE=0
+if [[ -n $TREE_DIR ]]; then
+  ((CONTAINERS == 0)) || die "--tree and --containers do not go together"
+  [[ -d $TREE_DIR ]] || die "--tree: no directory $TREE_DIR"
+  TREE=1
+  CORPUS_DIR=$TREE_DIR
+  RESULTS=${RESULTS:-$REPO/benches/results/bench-tree.csv}
+fi
+[[ -z $EXPECT || ($TREE == 1 && $EXPECT =~ ^[0-9]+$) ]] || die "--expect takes a count, and goes with --tree"
+if ((TREE)); then
+  :
+elif ((CONTAINERS)); then
   CORPUS_DIR=${CORPUS_DIR:-$REPO/target/bench-corpus-containers-$SIZE}
   RESULTS=${RESULTS:-$REPO/benches/results/bench-containers.csv}
 else
@@ -178,7 +199,9 @@ if explicit and (p.get("size_bytes") != mkcorpus.parse_size(size) or p.get("seed
     sys.exit(1)
 EOF
 }
-if corpus_matches; then
+if ((TREE)); then
+  say "timing the tree $CORPUS_DIR as it is"
+elif corpus_matches; then
   say "reusing corpus $CORPUS_DIR"
 else
   force=()
@@ -192,11 +215,11 @@ else
   python3 "$SCRIPT_DIR/mkcorpus.py" "$CORPUS_DIR" --size "$SIZE" --seed "$SEED" "${gen[@]}" "${force[@]}" \
     || die "corpus generation failed"
 fi
-read -r NFILES NBYTES < <(find "$CORPUS_DIR" -type f -printf '%s\n' | awk '{n++; s+=$1} END {printf "%d %d\n", n, s}')
+read -r NFILES NBYTES < <(find "$CORPUS_DIR" -type f -printf '%s\n' 2>/dev/null | awk '{n++; s+=$1} END {printf "%d %d\n", n, s}')
 
 # ---- 4. warm the page cache ----------------------------------------------------------
 say "warming the page cache ($NFILES files, $NBYTES bytes)"
-find "$CORPUS_DIR" -type f -print0 | xargs -0 -n 256 cat > /dev/null
+find "$CORPUS_DIR" -type f -print0 2>/dev/null | xargs -0 -n 256 cat > /dev/null 2>&1 || ((TREE))
 
 # ---- 5. timed runs -------------------------------------------------------------------
 mkdir -p "$OUT_DIR"
@@ -251,7 +274,12 @@ time_tool() {  # time_tool NAME OK_CODES CMD...  (set RT_STDOUT/RT_STDERR first)
 }
 
 say "timing with $THREADS threads, best of $RUNS"
+# Exit codes that mean the tool did its work: in a real tree some files may be unreadable
+# (find and cat then exit 1 and 123, rg 2, pan-scan 3: incomplete).
+OK_CAT="0" OK_RG="0 1" OK_PS="0 1"
+((TREE)) && OK_CAT="0 1 123" OK_RG="0 1 2" OK_PS="0 1 3"
 RT_STDOUT=/dev/null RT_STDERR=
+((TREE)) && RT_STDERR=/dev/null
 if ((CONTAINERS)); then
   # Decompression only: each file to /dev/null with the standard tool for it, biggest first
   # (pan-scan also gives each file on disk to one thread).
@@ -273,15 +301,15 @@ if ((CONTAINERS)); then
   time_tool decompress "0" sh -c "$DECOMPRESS" sh "$CORPUS_DIR" "$THREADS" || die "decompression run failed"
 else
   # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
-  time_tool cat "0" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
+  time_tool cat "$OK_CAT" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
     || die "cat run failed"
-  time_tool read "0 1" rg -c -a -j "$THREADS" --no-ignore --hidden -F 'pan-scan:read-limit:probe' "$CORPUS_DIR" \
+  time_tool read "$OK_RG" rg -c -a -j "$THREADS" --no-ignore --hidden -F 'pan-scan:read-limit:probe' "$CORPUS_DIR" \
     || die "read run failed"
-  time_tool rg "0 1" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
+  time_tool rg "$OK_RG" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
     || die "rg run failed"
 fi
 RT_STDOUT=$OUT_JSONL RT_STDERR=$ERR_LOG
-if ! time_tool pan-scan "0 1" "$BIN" -j "$THREADS" --format jsonl --no-progress "$CORPUS_DIR"; then
+if ! time_tool pan-scan "$OK_PS" "$BIN" -j "$THREADS" --format jsonl --no-progress "$CORPUS_DIR"; then
   say "pan-scan failed; last lines of $ERR_LOG:"
   tail -n 20 "$ERR_LOG" >&2 || true
   exit 2
@@ -290,7 +318,7 @@ fi
 # ---- 6./7. report, correctness, CSV --------------------------------------------------
 export BENCH_CORPUS=$CORPUS_DIR BENCH_OUT=$OUT_JSONL BENCH_RESULTS=$RESULTS BENCH_SIZE=$SIZE \
   BENCH_THREADS=$THREADS BENCH_RUNS=$RUNS BENCH_BYTES=$NBYTES BENCH_FILES=$NFILES BENCH_BIN=$BIN \
-  BENCH_CONTAINERS=$CONTAINERS PS_S=${BEST_WALL[pan-scan]} PS_RSS=${PEAK_RSS[pan-scan]} \
+  BENCH_CONTAINERS=$CONTAINERS BENCH_TREE=$TREE BENCH_EXPECT=$EXPECT PS_S=${BEST_WALL[pan-scan]} PS_RSS=${PEAK_RSS[pan-scan]} \
   CAT_S=${BEST_WALL[cat]:-} CAT_RSS=${PEAK_RSS[cat]:-} READ_S=${BEST_WALL[read]:-} READ_RSS=${PEAK_RSS[read]:-} RG_S=${BEST_WALL[rg]:-} RG_RSS=${PEAK_RSS[rg]:-} \
   DEC_S=${BEST_WALL[decompress]:-} DEC_RSS=${PEAK_RSS[decompress]:-}
 set +e
@@ -301,7 +329,8 @@ env = os.environ
 corpus = env["BENCH_CORPUS"].rstrip("/")
 nbytes = int(env["BENCH_BYTES"])
 containers = env["BENCH_CONTAINERS"] == "1"
-expected = json.load(open(os.path.join(corpus, "expected.json")))
+tree = env["BENCH_TREE"] == "1"
+expected = {} if tree else json.load(open(os.path.join(corpus, "expected.json")))
 
 
 def ratio(a, b):
@@ -350,6 +379,45 @@ else:
     print()
     print("  pan-scan vs decompression only: %.2fx the time (%.0f%% of decompression-only throughput)" % (
         ratio(ps_s, dec_s), 100 * ratio(dec_s, ps_s)))
+
+if tree:
+    # No planted data: what pan-scan reported, checked against --expect if given.
+    summary = None
+    for raw in open(env["BENCH_OUT"], encoding="utf-8", errors="replace"):
+        try:
+            rec = json.loads(raw)
+        except ValueError:
+            continue
+        if rec.get("type") == "summary":
+            summary = rec
+    if summary is None:
+        print("\nRESULT: FAIL: no summary record in %s" % env["BENCH_OUT"])
+        sys.exit(1)
+    card = summary.get("card_data_findings", 0)
+    print()
+    print("findings: %s" % env["BENCH_OUT"])
+    print("  verdict %s (exit %s), %d files scanned, %d members, %d skipped, %d incomplete" % (
+        summary.get("verdict"), summary.get("exit_code"), summary.get("files_scanned", 0),
+        summary.get("members_scanned", 0), summary.get("skipped", 0), summary.get("incomplete", 0)))
+    print("  card data %d; by kind %s" % (card, json.dumps(summary.get("by_kind", {}), sort_keys=True)))
+    want = env.get("BENCH_EXPECT", "")
+    ok = want == "" or int(want) == card
+    print()
+    print("RESULT: %s" % ("expected %s card-data findings, got %d: %s" % (want, card, "PASS" if ok else "FAIL")
+                          if want else "no --expect given: %d card-data findings (not checked)" % card))
+    res = env["BENCH_RESULTS"]
+    os.makedirs(os.path.dirname(res) or ".", exist_ok=True)
+    new = not os.path.exists(res) or os.path.getsize(res) == 0
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with open(res, "a", newline="") as f:
+        w = csv.writer(f)
+        if new:
+            w.writerow(["date", "host", "tree", "files", "bytes", "threads", "cat_s", "rg_s", "panscan_s",
+                        "panscan_rss_mib", "read_s", "card_findings"])
+        w.writerow([now, socket.gethostname(), corpus, env["BENCH_FILES"], nbytes, env["BENCH_THREADS"],
+                    "%.3f" % cat_s, "%.3f" % rg_s, "%.3f" % ps_s, "%.1f" % (tools[2][2] / 1024), "%.3f" % read_s, card])
+    print("appended to %s" % res)
+    sys.exit(0 if ok else 1)
 
 # ---- correctness ----
 planted = collections.Counter()
