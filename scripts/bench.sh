@@ -20,8 +20,9 @@
 # 7. appends a line to benches/results/bench.csv.
 # With --tree DIR the same tools time an existing tree instead of a corpus (a real one: /usr,
 # /var/www), nothing generated: unreadable files are tolerated by every tool (their stderr is
-# discarded), pan-scan's card-data count is printed and checked against --expect N when given,
-# and results go to benches/results/bench-tree.csv.
+# discarded), pan-scan runs a second time with --no-containers (the bytes the other tools read:
+# no member of a gzip, zip or tar opened), pan-scan's card-data count is printed and checked
+# against --expect N when given, and results go to benches/results/bench-tree.csv.
 # With --containers the corpus is mkcorpus.py --containers (compressed logs and archives;
 # default size 256M of decompressed data, in target/bench-corpus-containers-SIZE) and the
 # peer is decompression only, every file to /dev/null with the standard tools, biggest first:
@@ -314,13 +315,19 @@ if ! time_tool pan-scan "$OK_PS" "$BIN" -j "$THREADS" --format jsonl --no-progre
   tail -n 20 "$ERR_LOG" >&2 || true
   exit 2
 fi
+if ((TREE)); then
+  RT_STDOUT=${OUT_JSONL%.jsonl}-no-containers.jsonl
+  time_tool pan-scan-raw "$OK_PS" "$BIN" -j "$THREADS" --no-containers --format jsonl --no-progress "$CORPUS_DIR" \
+    || die "pan-scan --no-containers failed"
+fi
 
 # ---- 6./7. report, correctness, CSV --------------------------------------------------
 export BENCH_CORPUS=$CORPUS_DIR BENCH_OUT=$OUT_JSONL BENCH_RESULTS=$RESULTS BENCH_SIZE=$SIZE \
   BENCH_THREADS=$THREADS BENCH_RUNS=$RUNS BENCH_BYTES=$NBYTES BENCH_FILES=$NFILES BENCH_BIN=$BIN \
   BENCH_CONTAINERS=$CONTAINERS BENCH_TREE=$TREE BENCH_EXPECT=$EXPECT PS_S=${BEST_WALL[pan-scan]} PS_RSS=${PEAK_RSS[pan-scan]} \
   CAT_S=${BEST_WALL[cat]:-} CAT_RSS=${PEAK_RSS[cat]:-} READ_S=${BEST_WALL[read]:-} READ_RSS=${PEAK_RSS[read]:-} RG_S=${BEST_WALL[rg]:-} RG_RSS=${PEAK_RSS[rg]:-} \
-  DEC_S=${BEST_WALL[decompress]:-} DEC_RSS=${PEAK_RSS[decompress]:-}
+  DEC_S=${BEST_WALL[decompress]:-} DEC_RSS=${PEAK_RSS[decompress]:-} \
+  RAW_S=${BEST_WALL[pan-scan-raw]:-} RAW_RSS=${PEAK_RSS[pan-scan-raw]:-}
 set +e
 python3 - <<'EOF'
 import collections, csv, datetime, json, os, socket, sys
@@ -359,6 +366,11 @@ if not containers:
         ratio(ps_s, read_s), 100 * ratio(read_s, ps_s)))
     print("  pan-scan vs rg : %.2fx rg's time (%s)" % (
         ratio(ps_s, rg_s), "%.2fx faster" % ratio(rg_s, ps_s) if ps_s <= rg_s else "%.2fx slower" % ratio(ps_s, rg_s)))
+    if tree:
+        raw_s, raw_rss = float(env["RAW_S"]), int(env["RAW_RSS"])
+        print("  pan-scan --no-containers (the bytes the others read): %.3f s, %.1f MiB peak RSS:" % (raw_s, raw_rss / 1024))
+        print("    %.2fx faster than rg, %.0f%% of cat's throughput, %.0f%% of the read's" % (
+            ratio(rg_s, raw_s), 100 * ratio(cat_s, raw_s), 100 * ratio(read_s, raw_s)))
 else:
     # throughput in bytes of content: decompressed members plus the plain files
     content = expected["scanned_bytes"]
@@ -413,9 +425,10 @@ if tree:
         w = csv.writer(f)
         if new:
             w.writerow(["date", "host", "tree", "files", "bytes", "threads", "cat_s", "rg_s", "panscan_s",
-                        "panscan_rss_mib", "read_s", "card_findings"])
+                        "panscan_rss_mib", "read_s", "card_findings", "panscan_no_containers_s"])
         w.writerow([now, socket.gethostname(), corpus, env["BENCH_FILES"], nbytes, env["BENCH_THREADS"],
-                    "%.3f" % cat_s, "%.3f" % rg_s, "%.3f" % ps_s, "%.1f" % (tools[2][2] / 1024), "%.3f" % read_s, card])
+                    "%.3f" % cat_s, "%.3f" % rg_s, "%.3f" % ps_s, "%.1f" % (tools[2][2] / 1024), "%.3f" % read_s, card,
+                    "%.3f" % raw_s])
     print("appended to %s" % res)
     sys.exit(0 if ok else 1)
 
