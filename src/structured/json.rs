@@ -644,6 +644,11 @@ mod tests {
         let mut j = Json::new(false);
         j.advance(doc, 0, cut, false);
         j.advance(doc, 0, doc.len(), last);
+        schema_of(j)
+    }
+
+    /// What `j` gives at the end: (offset, line, location) of each finding.
+    fn schema_of(mut j: Json) -> Vec<(u64, u64, String)> {
         let mut extra = Vec::new();
         j.finish(&mut extra);
         extra
@@ -700,12 +705,7 @@ mod tests {
         j.advance(&doc[..cut], 0, cut, false);
         let k = cut.saturating_sub(2);
         j.advance(&doc[k..], k as u64, doc.len() - k, true);
-        let mut extra = Vec::new();
-        j.finish(&mut extra);
-        extra
-            .iter()
-            .map(|e| (e.offset, e.line, format!("{:?}", e.location)))
-            .collect()
+        schema_of(j)
     }
 
     #[test]

@@ -1117,18 +1117,29 @@ mod tests {
     /// start and end of the range (so every alignment and every scalar
     /// rest), `),` pairs across a 32-byte step and at the buffer's end
     /// included.
+    /// Lengths that cover the vector paths' steps and scalar rests, each
+    /// with `len` pseudo-random bytes from `alphabet`.
+    fn random_buffers(alphabet: &[u8]) -> Vec<(usize, Vec<u8>)> {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let lens = [0, 1, 2, 31, 32, 33, 34, 64, 65, 97, 200];
+        lens.into_iter()
+            .map(|len| {
+                let buf = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        alphabet[(seed % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                (len, buf)
+            })
+            .collect()
+    }
+
     #[test]
     fn close_commas_match_a_scalar_search() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        for len in [0, 1, 2, 31, 32, 33, 34, 64, 65, 97, 200] {
-            let buf: Vec<u8> = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    b"),(x)),,"[(seed % 8) as usize]
-                })
-                .collect();
+        for (len, buf) in random_buffers(b"),(x)),,") {
             for from in 0..len.min(40) {
                 for to in from..=len {
                     let mut got = Vec::new();
@@ -1147,16 +1158,7 @@ mod tests {
     /// and stops where `f` says so.
     #[test]
     fn candidate_lines_match_a_scalar_walk() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        for len in [0, 1, 2, 31, 32, 33, 34, 64, 65, 97, 200] {
-            let h: Vec<u8> = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    b"\n\nIiRrCc-x Jb\xC9"[(seed % 14) as usize]
-                })
-                .collect();
+        for (len, h) in random_buffers(b"\n\nIiRrCc-x Jb\xC9") {
             for start in 0..len.min(40) {
                 let want: Vec<usize> = (start..len)
                     .filter(|&p| (p == start || h[p - 1] == b'\n') && line_candidate(h[p]))
