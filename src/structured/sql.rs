@@ -52,79 +52,24 @@ pub fn sniff(head: &[u8]) -> bool {
     dump
 }
 
-/// Whether a line starting with `b` may be a dump's banner (`-`) or start
-/// a statement ([`header_kind`]: INSERT, REPLACE, COPY, CREATE, ALTER).
+/// The first bytes of a line that may be a dump's banner (`-`) or start a
+/// statement ([`header_kind`]: INSERT, REPLACE, COPY, CREATE, ALTER).
+const LINE_CANDIDATES: [u8; 7] = *b"-IiRrCc";
+
 fn line_candidate(b: u8) -> bool {
-    matches!(b, b'-' | b'I' | b'i' | b'R' | b'r' | b'C' | b'c')
+    LINE_CANDIDATES.contains(&b)
 }
 
 /// Calls `f` with the start `p` of every line of `h` from `start` (the
 /// first line starts there) whose first byte is a [`line_candidate`], in
 /// order, until `f` returns true. A file's head has about a hundred
-/// lines: a `memchr` per line cost more than comparing 32 bytes at a
-/// time, at `i` (newlines) and `i + 1` (candidates), with AVX2.
+/// lines: a `memchr` per line cost more than [`byte_pairs`] of a newline
+/// and a candidate.
 fn candidate_lines(h: &[u8], start: usize, mut f: impl FnMut(usize) -> bool) {
     if start >= h.len() || (line_candidate(h[start]) && f(start)) {
         return;
     }
-    // `i`: where newlines are looked for next.
-    let mut i = start;
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 was detected.
-        match unsafe { candidate_lines_avx2(h, i, &mut f) } {
-            Ok(rest) => i = rest,
-            Err(()) => return,
-        }
-    }
-    while i + 1 < h.len() {
-        if h[i] == b'\n' && line_candidate(h[i + 1]) && f(i + 1) {
-            return;
-        }
-        i += 1;
-    }
-}
-
-/// [`candidate_lines`] for the newlines at `from..`, 32 at a time while
-/// the loads at `i` and `i + 1` stay in `h`: `Err` if `f` returned true,
-/// else where the scalar rest starts.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn candidate_lines_avx2(
-    h: &[u8],
-    from: usize,
-    f: &mut impl FnMut(usize) -> bool,
-) -> Result<usize, ()> {
-    use std::arch::x86_64::*;
-    let set1 = |b: u8| _mm256_set1_epi8(b as i8);
-    let mut i = from;
-    while i + 33 <= h.len() {
-        // SAFETY: both loads read inside `h` (checked above).
-        let mut m = unsafe {
-            let a = _mm256_loadu_si256(h.as_ptr().add(i).cast());
-            let b = _mm256_loadu_si256(h.as_ptr().add(i + 1).cast());
-            // `I R C` and `i r c`: the bytes whose OR with 0x20 is `i r c`.
-            let lower = _mm256_or_si256(b, set1(0x20));
-            let letter = _mm256_or_si256(
-                _mm256_cmpeq_epi8(lower, set1(b'i')),
-                _mm256_or_si256(
-                    _mm256_cmpeq_epi8(lower, set1(b'r')),
-                    _mm256_cmpeq_epi8(lower, set1(b'c')),
-                ),
-            );
-            let cand = _mm256_or_si256(letter, _mm256_cmpeq_epi8(b, set1(b'-')));
-            let both = _mm256_and_si256(_mm256_cmpeq_epi8(a, set1(b'\n')), cand);
-            _mm256_movemask_epi8(both) as u32
-        };
-        while m != 0 {
-            if f(i + 1 + m.trailing_zeros() as usize) {
-                return Err(());
-            }
-            m &= m - 1;
-        }
-        i += 32;
-    }
-    Ok(i)
+    byte_pairs(h, start, h.len(), b'\n', LINE_CANDIDATES, |i| f(i + 1));
 }
 
 /// The banners of mysqldump, mariadb-dump and pg_dump, each on a line of
@@ -826,51 +771,81 @@ fn find_values(text: &[u8]) -> Option<usize> {
 /// Calls `f` with every `p` in `from..to`, in order, where `buf[p..]`
 /// starts with `),` (the end of a tuple, if a `(` follows). Tuples are
 /// tens of bytes apart: a search call per tuple (`memchr`, `memmem`) costs
-/// more than comparing 32 bytes at a time, at `p` and `p + 1`, with AVX2.
+/// more than [`byte_pairs`].
 fn close_commas(buf: &[u8], from: usize, to: usize, mut f: impl FnMut(usize)) {
+    byte_pairs(buf, from, to, b')', [b','], |p| {
+        f(p);
+        false
+    });
+}
+
+/// Calls `f` with every `i` in `from..to` where `buf[i]` is `first` and
+/// `buf[i + 1]` (which may be at or past `to`) one of `second`, in order,
+/// until `f` returns true: with AVX2, 32 positions at a time, comparing
+/// the loads at `i` and `i + 1`.
+fn byte_pairs<const N: usize>(
+    buf: &[u8],
+    from: usize,
+    to: usize,
+    first: u8,
+    second: [u8; N],
+    mut f: impl FnMut(usize) -> bool,
+) {
     let to = to.min(buf.len());
     let mut i = from;
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 was detected.
-        i = unsafe { close_commas_avx2(buf, from, to, &mut f) };
+        match unsafe { byte_pairs_avx2(buf, from, to, first, second, &mut f) } {
+            Some(rest) => i = rest,
+            None => return,
+        }
     }
     while i < to {
-        if buf[i] == b')' && buf.get(i + 1) == Some(&b',') {
-            f(i);
+        if buf[i] == first && buf.get(i + 1).is_some_and(|b| second.contains(b)) && f(i) {
+            return;
         }
         i += 1;
     }
 }
 
-/// [`close_commas`] on 32-byte steps while the loads at `i` and `i + 1`
-/// stay in `buf` and `i + 32 <= to`; returns where the scalar rest starts.
+/// [`byte_pairs`] on 32-byte steps while the loads at `i` and `i + 1`
+/// stay in `buf` and `i + 32 <= to`: `None` if `f` returned true, else
+/// where the scalar rest starts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn close_commas_avx2(
+unsafe fn byte_pairs_avx2<const N: usize>(
     buf: &[u8],
     from: usize,
     to: usize,
-    f: &mut impl FnMut(usize),
-) -> usize {
+    first: u8,
+    second: [u8; N],
+    f: &mut impl FnMut(usize) -> bool,
+) -> Option<usize> {
     use std::arch::x86_64::*;
-    let (close, comma) = (_mm256_set1_epi8(b')' as i8), _mm256_set1_epi8(b',' as i8));
+    let first = _mm256_set1_epi8(first as i8);
+    let second = second.map(|b| _mm256_set1_epi8(b as i8));
     let mut i = from;
     while i + 32 <= to && i + 33 <= buf.len() {
         // SAFETY: both loads read inside `buf` (checked above).
         let mut m = unsafe {
             let a = _mm256_loadu_si256(buf.as_ptr().add(i).cast());
             let b = _mm256_loadu_si256(buf.as_ptr().add(i + 1).cast());
-            let both = _mm256_and_si256(_mm256_cmpeq_epi8(a, close), _mm256_cmpeq_epi8(b, comma));
-            _mm256_movemask_epi8(both) as u32
+            let mut next = _mm256_setzero_si256();
+            for s in second {
+                next = _mm256_or_si256(next, _mm256_cmpeq_epi8(b, s));
+            }
+            _mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, first), next)) as u32
         };
         while m != 0 {
-            f(i + m.trailing_zeros() as usize);
+            if f(i + m.trailing_zeros() as usize) {
+                return None;
+            }
             m &= m - 1;
         }
         i += 32;
     }
-    i
+    Some(i)
 }
 
 /// The length of an INSERT header: up to and with the `(` that opens its
@@ -1113,10 +1088,6 @@ fn split_top_level(s: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
-    /// The vector search finds what a byte-at-a-time search finds, at every
-    /// start and end of the range (so every alignment and every scalar
-    /// rest), `),` pairs across a 32-byte step and at the buffer's end
-    /// included.
     /// Lengths that cover the vector paths' steps and scalar rests, each
     /// with `len` pseudo-random bytes from `alphabet`.
     fn random_buffers(alphabet: &[u8]) -> Vec<(usize, Vec<u8>)> {
@@ -1137,6 +1108,10 @@ mod tests {
             .collect()
     }
 
+    /// The vector search finds what a byte-at-a-time search finds, at every
+    /// start and end of the range (so every alignment and every scalar
+    /// rest), `),` pairs across a 32-byte step and at the buffer's end
+    /// included.
     #[test]
     fn close_commas_match_a_scalar_search() {
         for (len, buf) in random_buffers(b"),(x)),,") {
