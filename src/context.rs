@@ -164,18 +164,24 @@ impl Matcher {
 /// An ASCII word must not be glued to letters on its left (so `cc` does
 /// not match inside `accept`); a short word must not be glued to a letter
 /// on its right nor to a letter or digit on its left (`22CC6` is a hex
-/// word). Digits on the right (`cc4111…`), `_`, `-`, `=` are fine.
+/// word), nor be a file name's extension (`hb-subset.cc`: a dot after a
+/// letter or digit). Digits on the right (`cc4111…`), `_`, `-`, `=` are fine.
 fn boundary_ok(src: &[u8], ms: usize, me: usize, form: Form, short: bool) -> bool {
-    let (prev, next) = match form {
-        Form::Utf8 | Form::Legacy => (ms.checked_sub(1).map(|i| src[i]), src.get(me).copied()),
+    // The low byte of the code unit `n` before the word is at
+    // `ms + bias - step * n`; `next` is the low byte of the unit after it.
+    let (step, bias, next) = match form {
+        Form::Utf8 | Form::Legacy => (1, 0, src.get(me).copied()),
         // "c\0c\0": the previous unit's low byte is 2 back.
-        Form::Utf16Le => (ms.checked_sub(2).map(|i| src[i]), src.get(me).copied()),
+        Form::Utf16Le => (2, 0, src.get(me).copied()),
         // "\0c\0c": the previous unit's low byte is just before.
-        Form::Utf16Be => (ms.checked_sub(1).map(|i| src[i]), src.get(me + 1).copied()),
+        Form::Utf16Be => (2, 1, src.get(me + 1).copied()),
     };
+    let unit = |n: usize| (ms + bias).checked_sub(step * n).map(|i| src[i]);
     let letter = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphabetic());
     let digit = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_digit());
-    !(letter(prev) || short && (letter(next) || digit(prev)))
+    let prev = unit(1);
+    let extension = prev == Some(b'.') && unit(2).is_some_and(|c| c.is_ascii_alphanumeric());
+    !(letter(prev) || short && (letter(next) || digit(prev) || extension))
 }
 
 #[cfg(test)]
@@ -210,6 +216,24 @@ mod tests {
             m.examine(&le, 10, 42, b"").positive.as_deref(),
             Some("card")
         );
+        // A file name's extension is no word, in UTF-16 either.
+        for (text, word) in [
+            ("a.cc 4111111111111111", None),
+            ("a cc 4111111111111111", Some("cc")),
+        ] {
+            let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+            let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+            assert_eq!(
+                m.examine(&le, 10, 42, b"").positive.as_deref(),
+                word,
+                "{text} LE"
+            );
+            assert_eq!(
+                m.examine(&be, 10, 42, b"").positive.as_deref(),
+                word,
+                "{text} BE"
+            );
+        }
         let (sj, _, _) = encoding_rs::SHIFT_JIS.encode("カード番号 4111111111111111");
         let at = sj.len() - 16;
         assert!(m.examine(&sj, at, sj.len(), b"").positive.is_some());
@@ -221,6 +245,13 @@ mod tests {
         assert_eq!(ctx("cc=4111111111111111").positive.as_deref(), Some("cc"));
         assert_eq!(ctx("pancake 4111111111111111").positive, None);
         assert_eq!(ctx("22CC6 4111111111111111").positive, None);
+        assert_eq!(ctx("src/hb-subset.cc 4111111111111111").positive, None);
+        assert_eq!(
+            ctx("etc. cc 4111111111111111").positive.as_deref(),
+            Some("cc")
+        );
+        assert_eq!(ctx("x=1.cc 4111111111111111").positive, None);
+        assert_eq!(ctx(". cc 4111111111111111").positive.as_deref(), Some("cc"));
         assert_eq!(
             ctx("cardNumber=4111111111111111").positive.as_deref(),
             Some("cardnumber")
