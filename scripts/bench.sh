@@ -9,7 +9,8 @@
 # 3. generates the corpus (default target/bench-corpus-<size>, or $CORPUS) unless a corpus
 #    with a matching expected.json is already there;
 # 4. warms the page cache;
-# 5. times, best wall time of --runs (3) each, with the same thread count N:
+# 5. times, in --runs (3) rounds (every tool once per round, so drift on a shared machine
+#    falls on all alike), the best wall time of each, with the same thread count N:
 #      cat      find DIR -type f -print0 | xargs -0 -P N -n 64 cat > /dev/null   (read limit)
 #      read     rg -c -a -j N --no-ignore --hidden -F '<absent literal>' DIR  (the read limit of
 #               one parallel process: no process per 64 files, memchr-speed search)
@@ -50,7 +51,8 @@ usage: scripts/bench.sh [options]
                    existing corpus there is reused when its expected.json matches --size
                    and --seed (with neither given, any corpus there is reused)
   --bin PATH       pan-scan binary to benchmark (default: cargo build --release)
-  --runs N         timed runs per tool, best wall time wins (default 3)
+  --runs N         rounds of timed runs, every tool once per round; the best wall time
+                   of each is tabled, ratios also per round (median) (default 3)
   --seed N         corpus seed (default 1)
   --out DIR        where pan-scan's JSONL output goes (default target/bench-out)
   --results FILE   CSV file to append to (default benches/results/bench.csv, or
@@ -259,67 +261,71 @@ run_timed() {
   fi
 }
 
-declare -A BEST_WALL PEAK_RSS
-time_tool() {  # time_tool NAME OK_CODES CMD...  (set RT_STDOUT/RT_STDERR first)
-  local name=$1 i
-  for ((i = 1; i <= RUNS; i++)); do
-    run_timed "$@" || return 1
-    say "  $name run $i/$RUNS: ${WALL}s, ${RSS} KiB"
-    if [[ -z ${BEST_WALL[$name]:-} ]] || awk -v a="$WALL" -v b="${BEST_WALL[$name]}" 'BEGIN {exit !(a < b)}'; then
-      BEST_WALL[$name]=$WALL
-    fi
-    if [[ -z ${PEAK_RSS[$name]:-} ]] || ((RSS > ${PEAK_RSS[$name]})); then
-      PEAK_RSS[$name]=$RSS
-    fi
-  done
+# The tools run in rounds, each tool once per round in the same order, so that a slow
+# stretch of a shared machine falls on all of them alike; the ratios are also given per
+# round (their median), which drift between rounds does not bias.
+declare -A BEST_WALL PEAK_RSS WALLS
+time_tool() {  # time_tool NAME OK_CODES CMD...  (set RT_STDOUT/RT_STDERR first): one run
+  local name=$1
+  run_timed "$@" || return 1
+  say "  $name run $ROUND/$RUNS: ${WALL}s, ${RSS} KiB"
+  WALLS[$name]="${WALLS[$name]:-}${WALLS[$name]:+ }$WALL"
+  if [[ -z ${BEST_WALL[$name]:-} ]] || awk -v a="$WALL" -v b="${BEST_WALL[$name]}" 'BEGIN {exit !(a < b)}'; then
+    BEST_WALL[$name]=$WALL
+  fi
+  if [[ -z ${PEAK_RSS[$name]:-} ]] || ((RSS > ${PEAK_RSS[$name]})); then
+    PEAK_RSS[$name]=$RSS
+  fi
 }
 
-say "timing with $THREADS threads, best of $RUNS"
+say "timing with $THREADS threads, $RUNS rounds (every tool once per round), best wall time of each"
 # Exit codes that mean the tool did its work: in a real tree some files may be unreadable
 # (find and cat then exit 1 and 123, rg 2, pan-scan 3: incomplete).
 OK_CAT="0" OK_RG="0 1" OK_PS="0 1"
 ((TREE)) && OK_CAT="0 1 123" OK_RG="0 1 2" OK_PS="0 1 3"
-RT_STDOUT=/dev/null RT_STDERR=
-((TREE)) && RT_STDERR=/dev/null
-if ((CONTAINERS)); then
-  # Decompression only: each file to /dev/null with the standard tool for it, biggest first
-  # (pan-scan also gives each file on disk to one thread).
-  # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
-  DECOMPRESS='find "$1" -type f -printf "%s\t%p\0" | sort -z -rn | cut -z -f2- | xargs -0 -P "$2" -n 1 sh -c '"'"'
-    case "$1" in
-      */planted.tsv|*/expected.json) ;;
-      *.tar.gz|*.tgz) tar -xOzf "$1" ;;
-      *.tar.xz|*.txz) tar -xOJf "$1" ;;
-      *.tar.bz2|*.tbz2) tar -xOjf "$1" ;;
-      *.tar.zst|*.tzst) tar --zstd -xOf "$1" ;;
-      *.gz) gzip -dc "$1" ;;
-      *.bz2) bzip2 -dc "$1" ;;
-      *.xz) xz -dc "$1" ;;
-      *.zst) zstd -qdc "$1" ;;
-      *.zip) unzip -p "$1" ;;
-      *) cat "$1" ;;
-    esac'"'"' sh > /dev/null'
-  time_tool decompress "0" sh -c "$DECOMPRESS" sh "$CORPUS_DIR" "$THREADS" || die "decompression run failed"
-else
-  # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
-  time_tool cat "$OK_CAT" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
-    || die "cat run failed"
-  time_tool read "$OK_RG" rg -c -a -j "$THREADS" --no-ignore --hidden -F 'pan-scan:read-limit:probe' "$CORPUS_DIR" \
-    || die "read run failed"
-  time_tool rg "$OK_RG" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
-    || die "rg run failed"
-fi
-RT_STDOUT=$OUT_JSONL RT_STDERR=$ERR_LOG
-if ! time_tool pan-scan "$OK_PS" "$BIN" -j "$THREADS" --format jsonl --no-progress "$CORPUS_DIR"; then
-  say "pan-scan failed; last lines of $ERR_LOG:"
-  tail -n 20 "$ERR_LOG" >&2 || true
-  exit 2
-fi
-if ((TREE)); then
-  RT_STDOUT=${OUT_JSONL%.jsonl}-no-containers.jsonl
-  time_tool pan-scan-raw "$OK_PS" "$BIN" -j "$THREADS" --no-containers --format jsonl --no-progress "$CORPUS_DIR" \
-    || die "pan-scan --no-containers failed"
-fi
+for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
+  RT_STDOUT=/dev/null RT_STDERR=
+  ((TREE)) && RT_STDERR=/dev/null
+  if ((CONTAINERS)); then
+    # Decompression only: each file to /dev/null with the standard tool for it, biggest first
+    # (pan-scan also gives each file on disk to one thread).
+    # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
+    DECOMPRESS='find "$1" -type f -printf "%s\t%p\0" | sort -z -rn | cut -z -f2- | xargs -0 -P "$2" -n 1 sh -c '"'"'
+      case "$1" in
+        */planted.tsv|*/expected.json) ;;
+        *.tar.gz|*.tgz) tar -xOzf "$1" ;;
+        *.tar.xz|*.txz) tar -xOJf "$1" ;;
+        *.tar.bz2|*.tbz2) tar -xOjf "$1" ;;
+        *.tar.zst|*.tzst) tar --zstd -xOf "$1" ;;
+        *.gz) gzip -dc "$1" ;;
+        *.bz2) bzip2 -dc "$1" ;;
+        *.xz) xz -dc "$1" ;;
+        *.zst) zstd -qdc "$1" ;;
+        *.zip) unzip -p "$1" ;;
+        *) cat "$1" ;;
+      esac'"'"' sh > /dev/null'
+    time_tool decompress "0" sh -c "$DECOMPRESS" sh "$CORPUS_DIR" "$THREADS" || die "decompression run failed"
+  else
+    # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
+    time_tool cat "$OK_CAT" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
+      || die "cat run failed"
+    time_tool read "$OK_RG" rg -c -a -j "$THREADS" --no-ignore --hidden -F 'pan-scan:read-limit:probe' "$CORPUS_DIR" \
+      || die "read run failed"
+    time_tool rg "$OK_RG" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
+      || die "rg run failed"
+  fi
+  RT_STDOUT=$OUT_JSONL RT_STDERR=$ERR_LOG
+  if ! time_tool pan-scan "$OK_PS" "$BIN" -j "$THREADS" --format jsonl --no-progress "$CORPUS_DIR"; then
+    say "pan-scan failed; last lines of $ERR_LOG:"
+    tail -n 20 "$ERR_LOG" >&2 || true
+    exit 2
+  fi
+  if ((TREE)); then
+    RT_STDOUT=${OUT_JSONL%.jsonl}-no-containers.jsonl
+    time_tool pan-scan-raw "$OK_PS" "$BIN" -j "$THREADS" --no-containers --format jsonl --no-progress "$CORPUS_DIR" \
+      || die "pan-scan --no-containers failed"
+  fi
+done
 
 # ---- 6./7. report, correctness, CSV --------------------------------------------------
 export BENCH_CORPUS=$CORPUS_DIR BENCH_OUT=$OUT_JSONL BENCH_RESULTS=$RESULTS BENCH_SIZE=$SIZE \
@@ -327,7 +333,9 @@ export BENCH_CORPUS=$CORPUS_DIR BENCH_OUT=$OUT_JSONL BENCH_RESULTS=$RESULTS BENC
   BENCH_CONTAINERS=$CONTAINERS BENCH_TREE=$TREE BENCH_EXPECT=$EXPECT PS_S=${BEST_WALL[pan-scan]} PS_RSS=${PEAK_RSS[pan-scan]} \
   CAT_S=${BEST_WALL[cat]:-} CAT_RSS=${PEAK_RSS[cat]:-} READ_S=${BEST_WALL[read]:-} READ_RSS=${PEAK_RSS[read]:-} RG_S=${BEST_WALL[rg]:-} RG_RSS=${PEAK_RSS[rg]:-} \
   DEC_S=${BEST_WALL[decompress]:-} DEC_RSS=${PEAK_RSS[decompress]:-} \
-  RAW_S=${BEST_WALL[pan-scan-raw]:-} RAW_RSS=${PEAK_RSS[pan-scan-raw]:-}
+  RAW_S=${BEST_WALL[pan-scan-raw]:-} RAW_RSS=${PEAK_RSS[pan-scan-raw]:-} \
+  WALLS_PS=${WALLS[pan-scan]:-} WALLS_CAT=${WALLS[cat]:-} WALLS_RG=${WALLS[rg]:-} WALLS_READ=${WALLS[read]:-} \
+  WALLS_DEC=${WALLS[decompress]:-}
 set +e
 python3 - <<'EOF'
 import collections, csv, datetime, json, os, socket, sys
@@ -344,6 +352,16 @@ def ratio(a, b):
     return a / b if b > 0 else float("inf")
 
 
+def per_round(mine, theirs):
+    """The median and range of pan-scan's wall time over a peer's, round by round."""
+    a, b = env.get(mine, "").split(), env.get(theirs, "").split()
+    r = sorted(ratio(float(x), float(y)) for x, y in zip(a, b))
+    if not r:
+        return ""
+    med = r[len(r) // 2] if len(r) % 2 else (r[len(r) // 2 - 1] + r[len(r) // 2]) / 2
+    return "; per round: median %.2fx, %.2f-%.2fx over %d rounds" % (med, r[0], r[-1], len(r))
+
+
 print()
 print("pan-scan benchmark: %s" % corpus)
 if not containers:
@@ -351,7 +369,7 @@ if not containers:
              ("rg", float(env["RG_S"]), int(env["RG_RSS"])),
              ("pan-scan", float(env["PS_S"]), int(env["PS_RSS"])),
              ("read", float(env["READ_S"]), int(env["READ_RSS"]))]
-    print("  %d files, %.2f GB (%.2f GiB), %s threads, best of %s runs, binary %s" % (
+    print("  %d files, %.2f GB (%.2f GiB), %s threads, best of %s rounds, binary %s" % (
         int(env["BENCH_FILES"]), nbytes / 1e9, nbytes / 2**30, env["BENCH_THREADS"], env["BENCH_RUNS"], env["BENCH_BIN"]))
     print()
     print("  %-10s %10s %8s %14s" % ("tool", "wall_s", "GB/s", "peak_RSS_MiB"))
@@ -360,12 +378,13 @@ if not containers:
         print("  %-10s %10.3f %8.2f %14.1f" % (name, s, gbs, rss / 1024))
     cat_s, rg_s, ps_s, read_s = (t[1] for t in tools)
     print()
-    print("  pan-scan vs cat: %.2fx the read-limit time (%.0f%% of read-limit throughput)" % (
-        ratio(ps_s, cat_s), 100 * ratio(cat_s, ps_s)))
-    print("  pan-scan vs read (rg, absent literal): %.2fx its time (%.0f%% of its throughput)" % (
-        ratio(ps_s, read_s), 100 * ratio(read_s, ps_s)))
-    print("  pan-scan vs rg : %.2fx rg's time (%s)" % (
-        ratio(ps_s, rg_s), "%.2fx faster" % ratio(rg_s, ps_s) if ps_s <= rg_s else "%.2fx slower" % ratio(ps_s, rg_s)))
+    print("  pan-scan vs cat: %.2fx the read-limit time (%.0f%% of read-limit throughput)%s" % (
+        ratio(ps_s, cat_s), 100 * ratio(cat_s, ps_s), per_round("WALLS_PS", "WALLS_CAT")))
+    print("  pan-scan vs read (rg, absent literal): %.2fx its time (%.0f%% of its throughput)%s" % (
+        ratio(ps_s, read_s), 100 * ratio(read_s, ps_s), per_round("WALLS_PS", "WALLS_READ")))
+    print("  pan-scan vs rg : %.2fx rg's time (%s)%s" % (
+        ratio(ps_s, rg_s), "%.2fx faster" % ratio(rg_s, ps_s) if ps_s <= rg_s else "%.2fx slower" % ratio(ps_s, rg_s),
+        per_round("WALLS_PS", "WALLS_RG")))
     if tree:
         raw_s, raw_rss = float(env["RAW_S"]), int(env["RAW_RSS"])
         print("  pan-scan --no-containers (the bytes the others read): %.3f s, %.1f MiB peak RSS:" % (raw_s, raw_rss / 1024))
@@ -382,15 +401,15 @@ else:
     print("  holding %d members, %.1f MB decompressed; %.1f MB of content in all (%s)" % (
         expected["members"], expected["decompressed_bytes"] / 1e6, content / 1e6,
         ", ".join("%s %d" % kv for kv in expected["by_format"].items())))
-    print("  %s threads, best of %s runs, binary %s" % (env["BENCH_THREADS"], env["BENCH_RUNS"], env["BENCH_BIN"]))
+    print("  %s threads, best of %s rounds, binary %s" % (env["BENCH_THREADS"], env["BENCH_RUNS"], env["BENCH_BIN"]))
     print()
     print("  %-10s %10s %16s %14s %14s" % ("tool", "wall_s", "content_MB/s", "on-disk_MB/s", "peak_RSS_MiB"))
     for name, s, rss in tools:
         print("  %-10s %10.3f %16.1f %14.1f %14.1f" % (name, s, ratio(content / 1e6, s), ratio(nbytes / 1e6, s), rss / 1024))
     dec_s, ps_s = tools[0][1], tools[1][1]
     print()
-    print("  pan-scan vs decompression only: %.2fx the time (%.0f%% of decompression-only throughput)" % (
-        ratio(ps_s, dec_s), 100 * ratio(dec_s, ps_s)))
+    print("  pan-scan vs decompression only: %.2fx the time (%.0f%% of decompression-only throughput)%s" % (
+        ratio(ps_s, dec_s), 100 * ratio(dec_s, ps_s), per_round("WALLS_PS", "WALLS_DEC")))
 
 if tree:
     # No planted data: what pan-scan reported, checked against --expect if given.
