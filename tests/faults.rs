@@ -949,6 +949,78 @@ fn truncated_pdf_and_mail() {
     assert_eq!(f[0]["location"]["message"], 1);
 }
 
+/// A one-page PDF (lopdf) whose page content is `content`, uncompressed,
+/// in Courier as `F1`.
+fn pdf_of(content: &[u8]) -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier",
+    });
+    let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font } });
+    let stream = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages, "Contents" => stream, "Resources" => resources,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn pdf_page_content_that_stops_parsing_is_reported() {
+    // The PDF parser stops at a stray `)`: the card number after it is
+    // never read, so the verdict may not be clean.
+    let t = Tree::new();
+    let after = t.file(
+        "after.pdf",
+        pdf_of(
+            format!("BT /F1 12 Tf (receipt) Tj ET ) BT /F1 12 Tf (card {VISA}) Tj ET").as_bytes(),
+        ),
+    );
+    let (code, recs, _) = scan(&[s(&after)]);
+    assert_eq!(code, 3, "{recs:#?}");
+    assert_eq!(
+        reasons(&recs),
+        [("after.pdf".to_string(), "corrupt".to_string())]
+    );
+    let skipped = of_type(&recs, "skipped");
+    assert!(
+        skipped[0]["detail"].as_str().unwrap().contains("page(s) 1"),
+        "{skipped:#?}"
+    );
+    // What comes before it is read, and found.
+    let before = t.file(
+        "before.pdf",
+        pdf_of(format!("BT /F1 12 Tf (card {VISA}) Tj ET ] BT /F1 12 Tf (more) Tj ET").as_bytes()),
+    );
+    let (code, recs, _) = scan(&[s(&before)]);
+    assert_eq!(code, 1, "{recs:#?}");
+    assert_eq!(of_type(&recs, "finding")[0]["location"]["page"], 1);
+    assert_eq!(
+        reasons(&recs),
+        [("before.pdf".to_string(), "corrupt".to_string())]
+    );
+    // The same page, whole: clean coverage.
+    let whole = t.file(
+        "whole.pdf",
+        pdf_of(format!("BT /F1 12 Tf (receipt) Tj ET BT /F1 12 Tf (card {VISA}) Tj ET").as_bytes()),
+    );
+    let (code, recs, _) = scan(&[s(&whole)]);
+    assert_eq!(code, 1, "{recs:#?}");
+    assert!(reasons(&recs).is_empty(), "{recs:#?}");
+}
+
 #[test]
 fn gzip_nested_50_deep_stops_at_the_depth_limit() {
     let t = Tree::new();

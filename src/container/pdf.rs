@@ -119,8 +119,10 @@ fn scan_bytes(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool
 /// by more than 100 units (what `lopdf`'s `extract_text` gives, without
 /// holding the page's operations). Not complete: the decompressed content
 /// (or a font's encoding map) is over `limit` bytes, or a font's encoding
-/// cannot be read. Like `lopdf`, text ends quietly where the content stops
-/// parsing.
+/// cannot be read, or the content stops parsing before its end (`lopdf`'s
+/// operation iterator ends quietly there, so the text after a stray `)` or
+/// binary garbage would be lost unseen; an operator [`END`] appended to the
+/// content shows whether the parse got to the end).
 fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (String, bool) {
     use lopdf::{content::Content, Encoding, Object};
     let mut complete = true;
@@ -138,9 +140,15 @@ fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (Strin
         }
         Err(_) => complete = false,
     }
-    let Ok(content) = doc.get_page_content_with_limit(id, limit) else {
+    let Ok(mut content) = doc.get_page_content_with_limit(id, limit) else {
         return (String::new(), false);
     };
+    // After a newline, which ends a comment on the last line.
+    content.reserve_exact(END.len() + 2);
+    content.extend_from_slice(b"\n");
+    content.extend_from_slice(END.as_bytes());
+    content.push(b'\n');
+    let mut at_end = false;
     fn show(text: &mut String, enc: &Encoding, operands: &[Object]) -> bool {
         let mut ok = true;
         for o in operands {
@@ -168,6 +176,9 @@ fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (Strin
             complete = false;
             break;
         };
+        // Whether this is the last operation (a content stream that
+        // itself names `END` has later operations, or ends with it).
+        at_end = op.operator == END;
         let shown = match op.operator.as_str() {
             "Tf" => {
                 current = op
@@ -198,8 +209,12 @@ fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (Strin
             complete &= show(&mut text, enc, shown);
         }
     }
-    (text, complete)
+    (text, complete && at_end)
 }
+
+/// The operator [`page_text`] appends to a page's content: a name no PDF
+/// writer uses.
+const END: &str = "PanScanEndOfContent";
 
 fn is_password_error(e: &lopdf::Error) -> bool {
     matches!(
@@ -266,6 +281,40 @@ mod tests {
         // A `TJ` array: a space where it moves more than 100 units.
         assert!(text.contains("card 4111\n11111111 1111"), "{text:?}");
         assert!(text.contains("next") && text.contains("quoted") && text.contains("second"));
+    }
+
+    #[test]
+    fn a_page_whose_content_stops_parsing_is_not_complete() {
+        // lopdf's iterator stops quietly at each of these; the text after
+        // it is lost, which the page must say.
+        for garbage in [
+            &b")"[..],
+            b"]",
+            b"}",
+            b">",
+            b"\x00\x01",
+            b"<zz>",
+            b"(unterminated",
+        ] {
+            let mut content = b"BT /F1 12 Tf (4111 1111) Tj ET ".to_vec();
+            content.extend_from_slice(garbage);
+            content.extend_from_slice(b" BT /F1 12 Tf (1111 1111) Tj ET");
+            let doc = doc(&[&content]);
+            let (text, complete) = page_text(&doc, doc.get_pages()[&1], PAGE_LIMIT);
+            let shown = String::from_utf8_lossy(garbage);
+            assert!(!complete, "{shown}: {text:?}");
+            assert!(text.contains("4111 1111"), "{shown}: {text:?}");
+        }
+        // Clean endings are complete: a comment, operands without an
+        // operator, the sentinel's own name inside the content.
+        for tail in [&b"% a comment"[..], b"1 2", b"PanScanEndOfContent", b""] {
+            let mut content = b"BT /F1 12 Tf (4111 1111) Tj ET ".to_vec();
+            content.extend_from_slice(tail);
+            let doc = doc(&[&content]);
+            let (text, complete) = page_text(&doc, doc.get_pages()[&1], PAGE_LIMIT);
+            let shown = String::from_utf8_lossy(tail);
+            assert!(complete && text.contains("4111 1111"), "{shown}: {text:?}");
+        }
     }
 
     #[test]
