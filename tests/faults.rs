@@ -735,6 +735,60 @@ fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 #[test]
+fn a_tar_long_name_is_held_within_the_buffer_limit_and_shown_cut() {
+    // The tar crate reads a GNU long name whole into memory: a 40 MB
+    // tar.gz can declare an 8 GiB name. Before, a 1 GiB name took 6 GiB.
+    let t = Tree::new();
+    let long = "n".repeat(3 << 20);
+    let (first, named, after) = (
+        format!("card {VISA}\n"),
+        format!("card {AMEX}\n"),
+        format!("card {MC}\n"),
+    );
+    let tar = tar_of(&[
+        ("first.txt", first.as_bytes()),
+        (&long, named.as_bytes()),
+        ("after.txt", after.as_bytes()),
+    ]);
+    let p = t.file("names.tar.gz", gzip(&tar));
+    let (code, recs, _) = scan(&["--max-buffer", "1M", s(&p)]);
+    assert_eq!(code, 1, "{recs:#?}");
+    let found: Vec<_> = of_type(&recs, "finding")
+        .iter()
+        .map(|f| f["last4"].clone())
+        .collect();
+    assert_eq!(
+        found,
+        ["0366"],
+        "only the member before the name: {recs:#?}"
+    );
+    let sk = of_type(&recs, "skipped");
+    assert_eq!(sk.len(), 1, "{sk:#?}");
+    assert_eq!(sk[0]["reason"], "limit");
+    let detail = sk[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("--max-buffer") && detail.contains("first.txt"),
+        "{detail}"
+    );
+    // Within the limit (the default 64 MiB) every member is read; the long
+    // name is shown cut, with its length.
+    let (code, recs, _) = scan(&[s(&p)]);
+    assert_eq!(code, 1);
+    assert!(of_type(&recs, "skipped").is_empty());
+    let f = of_type(&recs, "finding");
+    assert_eq!(f.len(), 3, "{f:#?}");
+    let path = f.iter().find(|f| f["last4"] == "9073").unwrap()["path"]
+        .as_str()
+        .unwrap();
+    assert!(
+        path.ends_with(&format!("nnn…[name of {} bytes]", 3 << 20)),
+        "{}",
+        path.len()
+    );
+    assert!(path.len() < 5000, "{}", path.len());
+}
+
+#[test]
 fn a_tar_cut_inside_a_member_reports_that_member() {
     let t = Tree::new();
     let a = format!("card {VISA}\n").into_bytes();

@@ -7,7 +7,9 @@
 //! reported as such, never guessed at; a corrupt archive is read as far as
 //! it goes and the rest reported.
 
+use std::cell::Cell;
 use std::io::{self, Cursor, Read, Seek};
+use std::rc::Rc;
 
 use zip::result::ZipError;
 use zip::ZipArchive;
@@ -26,8 +28,12 @@ pub fn tar(
     depth: u32,
     r: &mut dyn Read,
 ) -> bool {
-    let mut ar = tar::Archive::new(r);
-    let entries = match ar.entries() {
+    let budget = Rc::new(Cell::new(None));
+    let mut ar = tar::Archive::new(HeaderBudget {
+        inner: r,
+        left: Rc::clone(&budget),
+    });
+    let mut entries = match ar.entries() {
         Ok(e) => e,
         Err(e) => {
             skip_error(sink, path, &e, None);
@@ -37,9 +43,33 @@ pub fn tar(
     let mut ok = true;
     let mut members = 0u64;
     let mut last = String::new();
-    for entry in entries {
+    loop {
+        // What the tar crate reads to find the next member (headers, and
+        // GNU long names and PAX records, which it holds whole) may not
+        // pass the buffer limit: a 40 MB tar.gz can declare an 8 GiB name.
+        budget.set(Some(cx.limits.max_buffer + HEADER_SLACK));
+        let entry = entries.next();
+        let over = budget.replace(None) == Some(0);
+        let Some(entry) = entry else { break };
         let mut entry = match entry {
             Ok(e) => e,
+            Err(_) if over => {
+                let hit = LimitHit::new(
+                    Limit::Buffer,
+                    format!(
+                        "a tar header (GNU long name or PAX record) over {} bytes{}; \
+                         members after it not scanned",
+                        cx.limits.max_buffer,
+                        if last.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", after member {last}")
+                        }
+                    ),
+                );
+                sink.skip(path, Reason::Limit, hit.to_string(), None);
+                return false;
+            }
             Err(e) => {
                 let (mut reason, mut detail) = classify(&e);
                 // The tar crate's own errors (a bad header, an archive
@@ -68,7 +98,7 @@ pub fn tar(
         }
         members += 1;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        last = redact::text(&name).into_owned();
+        last = super::member_name(&name);
         let mpath = member_path(path, &name);
         // The tar crate ends a member quietly where the archive ends: a
         // member cut short must not count as read to its end.
@@ -79,8 +109,39 @@ pub fn tar(
         if sink.stopped() {
             return false;
         }
+        // What the member left unread is skipped here, not by the tar
+        // crate within the header budget. An error reading it shows again
+        // at the next header.
+        let _ = io::copy(&mut entry, &mut io::sink());
     }
     ok
+}
+
+/// Room in the header budget for the 512-byte headers and padding that go
+/// with a long name.
+const HEADER_SLACK: u64 = 64 << 10;
+
+/// The reader under a tar archive. While `left` is `Some(n)` (the tar
+/// crate is looking for the next member), at most `n` more bytes may be
+/// read; past them a read fails and `left` stays `Some(0)`.
+struct HeaderBudget<R> {
+    inner: R,
+    left: Rc<Cell<Option<u64>>>,
+}
+
+impl<R: Read> Read for HeaderBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(left) = self.left.get() else {
+            return self.inner.read(buf);
+        };
+        if left == 0 && !buf.is_empty() {
+            return Err(io::Error::other("tar header over the buffer limit"));
+        }
+        let take = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..take])?;
+        self.left.set(Some(left - n as u64));
+        Ok(n)
+    }
 }
 
 /// A member that must hold `size` bytes: an end of stream before that is

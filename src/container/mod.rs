@@ -276,10 +276,28 @@ fn is_tar(head: &[u8]) -> bool {
 }
 
 /// The path of a member: the container's display path, `!`, the member's
-/// name with PAN-like digits masked.
+/// name as [`member_name`] shows it.
 pub fn member_path(parent: &str, name: &str) -> String {
-    format!("{parent}!{}", redact::text(name))
+    format!("{parent}!{}", member_name(name))
 }
+
+/// A member's name as reports show it: PAN-like digits masked, and cut
+/// after [`MAX_NAME`] bytes (a tar's GNU long name may be megabytes), with
+/// its length.
+pub fn member_name(name: &str) -> String {
+    let shown = redact::text(name);
+    if shown.len() <= MAX_NAME {
+        return shown.into_owned();
+    }
+    let mut cut = MAX_NAME;
+    while !shown.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…[name of {} bytes]", &shown[..cut], name.len())
+}
+
+/// The longest member name shown whole: Linux's PATH_MAX.
+const MAX_NAME: usize = 4096;
 
 /// The name of what a compressed stream holds: its own name without the
 /// compression suffix (`app.log.2.gz` → `app.log.2`, `site.tgz` →
@@ -600,6 +618,37 @@ pub fn too_big_to_open(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_names_are_masked_then_cut() {
+        assert_eq!(
+            member_name("a/4111111111111111.txt"),
+            "a/411111******1111.txt"
+        );
+        // A card number across the cut is masked before the cut, so no
+        // more than its first six digits show.
+        let name = format!(
+            "{}4111111111111111{}",
+            "a".repeat(MAX_NAME - 8),
+            "é".repeat(3000)
+        );
+        let shown = member_name(&name);
+        assert_eq!(
+            shown,
+            format!(
+                "{}411111**…[name of {} bytes]",
+                "a".repeat(MAX_NAME - 8),
+                name.len()
+            )
+        );
+        // Cut at a character boundary.
+        let name = format!("a{}", "é".repeat(MAX_NAME));
+        let shown = member_name(&name);
+        assert!(
+            shown.starts_with(&format!("a{}…[", "é".repeat(MAX_NAME / 2 - 1))),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn formats_are_recognised_by_content() {
