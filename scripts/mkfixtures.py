@@ -189,6 +189,14 @@ def main():
         run("zip", "-q", "-X", "-9", os.path.join(OUT, "bomb.zip"), "zeros.bin", cwd=tmp)
         expected["bomb.zip"] = {"findings": [], "skipped": [{"path": "bomb.zip!zeros.bin", "reason": "limit"}]}
 
+        # An xz stream declaring a 256 MiB dictionary (the presets need 65 MiB at most): over
+        # the decoder's memory limit, reported as a limit, never allocated. (A fixed number,
+        # not pan(), so the numbers of the later fixtures stay as they were.)
+        data = subprocess.run(["xz", "-c", "--lzma2=preset=0,dict=256MiB"], input=b"card 4532015112830366\n",
+                              check=True, capture_output=True).stdout
+        write("bigdict.xz", data)
+        expected["bigdict.xz"] = {"findings": [], "skipped": [{"path": "bigdict.xz!bigdict", "reason": "limit"}]}
+
         office(expected, tmp)
         pdfs(expected, tmp)
         mail(expected)

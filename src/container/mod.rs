@@ -275,6 +275,36 @@ fn is_tar(head: &[u8]) -> bool {
     sum == want
 }
 
+/// The least memory an xz stream may take to decode (its dictionary and
+/// state): a larger `--max-buffer` raises it. zstd's default window bound
+/// is the same 128 MiB.
+const XZ_MEMLIMIT: u64 = 128 << 20;
+
+/// An xz decoder whose memory-limit error is a [`LimitHit`].
+struct XzBounded<R: Read> {
+    inner: liblzma::read::XzDecoder<R>,
+    limit: u64,
+}
+
+impl<R: Read> Read for XzBounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            let mem = e
+                .get_ref()
+                .and_then(|x| x.downcast_ref::<liblzma::stream::Error>())
+                .is_some_and(|x| matches!(x, liblzma::stream::Error::MemLimit));
+            if !mem {
+                return e;
+            }
+            let detail = format!(
+                "xz: the stream needs more than {} MiB of memory to decode (its dictionary)",
+                self.limit >> 20
+            );
+            io::Error::other(LimitHit::new(Limit::Buffer, detail))
+        })
+    }
+}
+
 /// The path of a member: the container's display path, `!`, the member's
 /// name as [`member_name`] shows it.
 pub fn member_path(parent: &str, name: &str) -> String {
@@ -557,7 +587,23 @@ fn node_as(
             let dec: Box<dyn Read + '_> = match format {
                 Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
                 Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(counted)),
-                Format::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(counted)),
+                Format::Xz => {
+                    // liblzma allocates the dictionary the stream
+                    // declares (up to 1.5 GiB); the presets need 65 MiB
+                    // at most (`xz -9`).
+                    let limit = cx.limits.max_buffer.max(XZ_MEMLIMIT);
+                    let flags = liblzma::stream::CONCATENATED;
+                    match liblzma::stream::Stream::new_auto_decoder(limit, flags) {
+                        Ok(s) => Box::new(XzBounded {
+                            inner: liblzma::read::XzDecoder::new_stream(counted, s),
+                            limit,
+                        }),
+                        Err(e) => {
+                            skip_error(sink, path, &e.into(), None);
+                            return false;
+                        }
+                    }
+                }
                 _ => match zstd::stream::read::Decoder::new(counted) {
                     Ok(d) => Box::new(d),
                     Err(e) => {
