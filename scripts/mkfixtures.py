@@ -196,6 +196,13 @@ def main():
                               check=True, capture_output=True).stdout
         write("bigdict.xz", data)
         expected["bigdict.xz"] = {"findings": [], "skipped": [{"path": "bigdict.xz!bigdict", "reason": "limit"}]}
+        # zstd --long=30 from a pipe (as `tar c | zstd --long=30` backups are made): the frame
+        # declares a 1 GiB window however little it holds; zstd's default bound is 128 MiB.
+        data = subprocess.run(["zstd", "-q", "--long=30", "-c"], input=b"card 4532015112830366\n",
+                              check=True, capture_output=True).stdout
+        write("longwindow.zst", data)
+        expected["longwindow.zst"] = {"findings": [],
+                                      "skipped": [{"path": "longwindow.zst!longwindow", "reason": "limit"}]}
 
         office(expected, tmp)
         pdfs(expected, tmp)

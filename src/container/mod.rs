@@ -275,30 +275,37 @@ fn is_tar(head: &[u8]) -> bool {
     sum == want
 }
 
-/// The least memory an xz stream may take to decode (its dictionary and
-/// state): a larger `--max-buffer` raises it. zstd's default window bound
-/// is the same 128 MiB.
-const XZ_MEMLIMIT: u64 = 128 << 20;
+/// The least memory an xz or zstd stream may take to decode (its
+/// dictionary or window): zstd's own default bound. A larger
+/// `--max-buffer` raises it.
+const DECODER_MEMORY: u64 = 128 << 20;
 
-/// An xz decoder whose memory-limit error is a [`LimitHit`].
-struct XzBounded<R: Read> {
-    inner: liblzma::read::XzDecoder<R>,
-    limit: u64,
+/// A decoder whose error for a stream over its memory bound is a
+/// [`LimitHit`].
+struct Bounded<'r> {
+    inner: Box<dyn Read + 'r>,
+    format: Format,
+    memory: u64,
 }
 
-impl<R: Read> Read for XzBounded<R> {
+impl Read for Bounded<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
-            let mem = e
+            let xz = e
                 .get_ref()
                 .and_then(|x| x.downcast_ref::<liblzma::stream::Error>())
                 .is_some_and(|x| matches!(x, liblzma::stream::Error::MemLimit));
-            if !mem {
+            // zstd's ZSTD_error_frameParameter_windowTooLarge.
+            let zstd =
+                self.format == Format::Zstd && e.to_string().contains("requires too much memory");
+            if !(xz || zstd) {
                 return e;
             }
             let detail = format!(
-                "xz: the stream needs more than {} MiB of memory to decode (its dictionary)",
-                self.limit >> 20
+                "{}: the stream needs more than {} MiB of memory to decode (its {})",
+                self.format.label(),
+                self.memory >> 20,
+                if xz { "dictionary" } else { "window" },
             );
             io::Error::other(LimitHit::new(Limit::Buffer, detail))
         })
@@ -584,33 +591,38 @@ fn node_as(
             let inner = member_path(path, &inner_name(path));
             let counted = limits::Counted::new(r);
             let consumed = counted.counter();
-            let dec: Box<dyn Read + '_> = match format {
-                Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
-                Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(counted)),
+            // xz and zstd allocate the dictionary or window a stream
+            // declares (up to 1.5 GiB, 2 GiB); their presets need 65 MiB
+            // at most (`xz -9`, `zstd -19`: 8 MiB, `--ultra -22`: 128 MiB).
+            let memory = cx.limits.max_buffer.max(DECODER_MEMORY);
+            let made: io::Result<Box<dyn Read + '_>> = match format {
+                Format::Gzip => Ok(Box::new(flate2::read::MultiGzDecoder::new(counted))),
+                Format::Bzip2 => Ok(Box::new(bzip2::read::MultiBzDecoder::new(counted))),
                 Format::Xz => {
-                    // liblzma allocates the dictionary the stream
-                    // declares (up to 1.5 GiB); the presets need 65 MiB
-                    // at most (`xz -9`).
-                    let limit = cx.limits.max_buffer.max(XZ_MEMLIMIT);
                     let flags = liblzma::stream::CONCATENATED;
-                    match liblzma::stream::Stream::new_auto_decoder(limit, flags) {
-                        Ok(s) => Box::new(XzBounded {
-                            inner: liblzma::read::XzDecoder::new_stream(counted, s),
-                            limit,
-                        }),
-                        Err(e) => {
-                            skip_error(sink, path, &e.into(), None);
-                            return false;
-                        }
-                    }
+                    liblzma::stream::Stream::new_auto_decoder(memory, flags)
+                        .map(|s| {
+                            let d = liblzma::read::XzDecoder::new_stream(counted, s);
+                            Box::new(d) as Box<dyn Read>
+                        })
+                        .map_err(io::Error::from)
                 }
-                _ => match zstd::stream::read::Decoder::new(counted) {
-                    Ok(d) => Box::new(d),
-                    Err(e) => {
-                        skip_error(sink, path, &e, None);
-                        return false;
-                    }
+                _ => zstd::stream::read::Decoder::new(counted).and_then(|mut d| {
+                    let log = (63 - memory.leading_zeros()).clamp(10, 31);
+                    d.window_log_max(log)?;
+                    Ok(Box::new(d) as Box<dyn Read>)
+                }),
+            };
+            let dec = match made {
+                Ok(d) => Bounded {
+                    inner: d,
+                    format,
+                    memory,
                 },
+                Err(e) => {
+                    skip_error(sink, path, &e, None);
+                    return false;
+                }
             };
             let mut g = limits::Guard::new(cx, top, dec, limits::Consumed::Counter(consumed));
             node(cx, top, sink, &inner, depth + 1, &mut g)
