@@ -190,14 +190,29 @@ fn words(name: &str) -> Vec<String> {
     out
 }
 
-/// A field name as printed: at most 64 characters, PAN-like digits masked.
+/// A field name as printed: PAN-like digits masked, then cut after 64
+/// characters (masked first, so a number across the cut shows no more
+/// than its first six digits).
 pub fn display_name(name: &str) -> String {
-    let short: String = name.chars().take(64).collect();
-    crate::redact::text(&short).into_owned()
+    crate::redact::text(name).chars().take(64).collect()
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_are_masked_before_they_are_cut() {
+        for pad in 40..70 {
+            let name = format!("{}4111111111111111", "c".repeat(pad));
+            let shown = super::display_name(&name);
+            assert!(shown.chars().count() <= 64, "{pad}");
+            let digits = shown
+                .split(|c: char| !c.is_ascii_digit())
+                .map(str::len)
+                .max();
+            assert!(digits <= Some(6), "{pad}: {shown}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -92,6 +92,9 @@ enum Frame {
 #[derive(Clone, Default)]
 struct Tracker {
     stack: Vec<Frame>,
+    /// Levels open beyond [`MAX_DEPTH`]: not named, but closed before the
+    /// named ones are.
+    deeper: usize,
     in_string: bool,
     escaped: bool,
     /// The string being read is a key: its bytes so far.
@@ -279,13 +282,14 @@ impl Tracker {
             match bytes[i] {
                 b'"' => {
                     self.in_string = true;
-                    let is_key = matches!(
-                        self.stack.last(),
-                        Some(Frame::Object {
-                            expect_key: true,
-                            ..
-                        })
-                    );
+                    let is_key = self.deeper == 0
+                        && matches!(
+                            self.stack.last(),
+                            Some(Frame::Object {
+                                expect_key: true,
+                                ..
+                            })
+                        );
                     self.key = is_key.then_some(Key::EMPTY);
                 }
                 b'{' => self.push(Frame::Object {
@@ -295,8 +299,14 @@ impl Tracker {
                 }),
                 b'[' => self.push(Frame::Array { index: 0 }),
                 b'}' | b']' => {
-                    self.stack.pop();
+                    if self.deeper > 0 {
+                        self.deeper -= 1;
+                    } else {
+                        self.stack.pop();
+                    }
                 }
+                // A comma at an unnamed level is not the named one's.
+                b',' if self.deeper > 0 => {}
                 b',' => match self.stack.last_mut() {
                     Some(Frame::Array { index }) => *index += 1,
                     Some(Frame::Object { expect_key, .. }) => *expect_key = true,
@@ -311,6 +321,8 @@ impl Tracker {
     fn push(&mut self, f: Frame) {
         if self.stack.len() < MAX_DEPTH {
             self.stack.push(f);
+        } else {
+            self.deeper += 1;
         }
     }
 
@@ -354,6 +366,9 @@ impl Tracker {
                 (Frame::Array { index }, _) => p.push_str(&format!("[{index}]")),
             }
         }
+        if self.deeper > 0 {
+            p.push_str(&format!("…(+{} levels)", self.deeper));
+        }
         display_name_long(&p)
     }
 
@@ -379,10 +394,19 @@ pub fn path_of_prefix(prefix: &[u8]) -> Option<String> {
     (!t.stack.is_empty()).then(|| t.path())
 }
 
-/// A path as printed: at most 512 characters, PAN-like digits masked.
+/// A path as printed: PAN-like digits masked, then cut after 512
+/// characters (its end kept: the levels it reaches). Masked first, so a
+/// number across the cut shows no more than its first six digits.
 fn display_name_long(p: &str) -> String {
-    let short: String = p.chars().take(512).collect();
-    crate::redact::text(&short).into_owned()
+    const MAX: usize = 512;
+    let masked = crate::redact::text(p);
+    let n = masked.chars().count();
+    if n <= MAX {
+        return masked.into_owned();
+    }
+    let head: String = masked.chars().take(MAX - 40).collect();
+    let tail: String = masked.chars().skip(n - 32).collect();
+    format!("{head}…{tail}")
 }
 
 /// The JSON attributor.
@@ -608,6 +632,47 @@ mod tests {
         let keys = r#"{"a": {"card": "1", "X5": 2}, "X6": 3}"#;
         assert_eq!(path_at(keys, "X5"), "$.a");
         assert_eq!(path_at(keys, "X6"), "$");
+    }
+
+    #[test]
+    fn levels_past_the_depth_limit_close_before_the_named_ones() {
+        let deep = |n: usize, inner: &str| format!("{}{inner}{}", "[".repeat(n), "]".repeat(n));
+        // A subtree deeper than MAX_DEPTH, then a value: the value's place
+        // is as if the subtree were shallow (before, the closing brackets
+        // popped named levels and the commas in it counted as the outer
+        // array's).
+        let doc = format!(r#"{{"a": {}, "card": "X1"}}"#, deep(300, "1, 2, 3"));
+        assert_eq!(path_at(&doc, "X1"), "$.card");
+        let doc = format!(r#"[{}, "X2"]"#, deep(MAX_DEPTH + 5, "1, 2, 3"));
+        assert_eq!(path_at(&doc, "X2"), "$[1]");
+        // Inside it, the named levels and how many more there are.
+        let doc = deep(MAX_DEPTH + 7, "\"X3\"");
+        let p = path_at(&doc, "X3");
+        assert!(
+            p.starts_with("$[0][0]") && p.ends_with("[0]…(+7 levels)"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn long_paths_are_masked_before_they_are_cut() {
+        // A card number as a key where the cut falls: no more than six of
+        // its digits may show.
+        for pad in 450..490 {
+            let p = format!(
+                "$.{}.x4111111111111111y.{}",
+                "a".repeat(pad),
+                "b".repeat(100)
+            );
+            let shown = display_name_long(&p);
+            assert!(shown.chars().count() <= 512, "{pad}");
+            let digits = shown
+                .split(|c: char| !c.is_ascii_digit())
+                .map(str::len)
+                .max();
+            assert!(digits <= Some(6), "{pad}: {shown}");
+            assert!(shown.ends_with(&"b".repeat(30)), "{pad}");
+        }
     }
 
     #[test]
