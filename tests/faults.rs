@@ -1075,6 +1075,76 @@ fn pdf_page_content_that_stops_parsing_is_reported() {
     assert!(reasons(&recs).is_empty(), "{recs:#?}");
 }
 
+/// `inner` forwarded as a `message/rfc822` part of a message whose own
+/// body is `body`.
+fn forward(inner: &str, body: &str) -> String {
+    format!(
+        "From: a@example.com\nSubject: fwd\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n{body}\n\
+         --b\nContent-Type: message/rfc822\n\n{inner}\n--b--\n"
+    )
+}
+
+#[test]
+fn forwarded_messages_are_read_once_each_and_nesting_stops_at_the_depth_limit() {
+    let t = Tree::new();
+    // Each number once, at its own message. Before, a nested message's
+    // "headers" were read from the start of the file, so the outer
+    // message's body was read again at each level.
+    let inner = format!("From: b@example.com\nSubject: order\n\ncard {MC}\n");
+    let p = t.file(
+        "fwd.eml",
+        forward(&inner, &format!("see below, card {VISA}")),
+    );
+    let (code, recs, _) = scan(&[s(&p)]);
+    assert_eq!(code, 1);
+    let mut found: Vec<(String, String)> = of_type(&recs, "finding")
+        .iter()
+        .map(|f| {
+            (
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                f["last4"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("fwd.eml".to_string(), "0366".to_string()),
+            ("fwd.eml!part-3.eml".to_string(), "1907".to_string())
+        ]
+    );
+    // 20,000 deep (1.4 MB): this overflowed the stack and aborted the run.
+    let mut m = format!("From: a@x\nSubject: in\n\ncard {VISA}\n");
+    for i in 0..20_000 {
+        m = format!(
+            "From: a@x\nSubject: l{i}\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n{m}"
+        );
+    }
+    let p = t.file("deep.eml", m);
+    let (code, recs, _) = scan(&[s(&p)]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        of_type(&recs, "finding").len(),
+        1,
+        "read once, raw, at the limit"
+    );
+    let sk = of_type(&recs, "skipped");
+    assert_eq!(sk.len(), 1, "{sk:#?}");
+    assert_eq!(sk[0]["reason"], "limit");
+    assert!(
+        sk[0]["detail"].as_str().unwrap().contains("--max-depth"),
+        "{sk:#?}"
+    );
+}
+
 #[test]
 fn gzip_nested_50_deep_stops_at_the_depth_limit() {
     let t = Tree::new();

@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader, Cursor, Read};
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
+use super::limits::{Limit, LimitHit};
 use super::{
     location, member_path, node, skip_error, too_big_to_open, Ctx, Format, Location, Sink, Text,
     Top,
@@ -275,18 +276,21 @@ fn parts(
 ) -> bool {
     let mut ok = true;
     // The header block as written (encoded words and all), then the
-    // decoded subject, which may hide a number in base64.
+    // decoded subject, which may hide a number in base64. A nested
+    // message's raw bytes are the whole outer message's (mail-parser), so
+    // its own headers are those of its first part.
     let raw = m.raw_message();
-    let header_end = m
+    let (header_start, header_end) = m
         .parts
         .first()
-        .map(|p| p.offset_body as usize)
-        .unwrap_or(raw.len())
-        .min(raw.len());
+        .map(|p| (p.offset_header as usize, p.offset_body as usize))
+        .unwrap_or((0, raw.len()));
+    let header_end = header_end.min(raw.len());
+    let header_start = header_start.min(header_end);
     let mut loc = base.clone();
     loc.insert("part".into(), "headers".into());
     text.segment(loc.clone());
-    text.push(&String::from_utf8_lossy(&raw[..header_end]));
+    text.push(&String::from_utf8_lossy(&raw[header_start..header_end]));
     if let Some(s) = m.subject() {
         text.segment(loc);
         text.push(s);
@@ -336,6 +340,23 @@ fn parts(
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("part-{}.eml", i + 1));
                 let mpath = member_path(path, &format!("{prefix}{name}"));
+                if depth + 1 >= cx.limits.max_depth {
+                    // Too deep to open (a message in a message 20,000
+                    // deep overflowed the stack): its bytes, raw.
+                    let hit = LimitHit::new(
+                        Limit::Depth,
+                        format!("message nested {} deep, not opened", depth + 1),
+                    );
+                    sink.skip(&mpath, Reason::Limit, hit.to_string(), None);
+                    let bytes = inner.raw_message();
+                    let own = inner.parts.first().map_or(0..0, |p| {
+                        let end = (p.offset_end as usize).min(bytes.len());
+                        (p.offset_header as usize).min(end)..end
+                    });
+                    super::raw(sink, &mpath, depth + 1, &bytes[own]);
+                    ok = false;
+                    continue;
+                }
                 let mut t = Text::default();
                 ok &= parts(
                     cx,
