@@ -120,6 +120,16 @@ pub fn path(p: &std::path::Path) -> String {
     text(&clean).into_owned()
 }
 
+/// The longest run of ASCII digits in `s`: what a test of a masked text
+/// checks (at most 6, a card number's first six).
+#[cfg(test)]
+pub fn longest_digit_run(s: &str) -> usize {
+    s.split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -258,7 +258,25 @@ fn message(
     let mut text = Text::default();
     let ok = parts(cx, top, sink, path, depth, &m, base, prefix, &mut text);
     text.flush(sink, path);
+    drop_flat(m);
     ok
+}
+
+/// Drops a parsed message level by level: mail-parser holds a forwarded
+/// message inside its part, and the recursive drop of 100,000 levels (a
+/// 7 MB file) overflowed the stack.
+fn drop_flat(m: Message<'_>) {
+    let mut stack = vec![m];
+    while let Some(mut m) = stack.pop() {
+        for p in &mut m.parts {
+            if matches!(p.body, PartType::Message(_)) {
+                let body = std::mem::replace(&mut p.body, PartType::Multipart(Vec::new()));
+                if let PartType::Message(inner) = body {
+                    stack.push(inner);
+                }
+            }
+        }
+    }
 }
 
 /// The parts of a parsed message (nested messages recursively).
