@@ -177,43 +177,8 @@ trap 'rm -f "$TIME_OUT"' EXIT
 
 # run_timed NAME OK_CODES STDOUT STDERR CMD... : runs CMD under GNU time. Sets WALL (seconds,
 # from EPOCHREALTIME when bash has it, else time's %e), RSS (peak KiB) and RC.
-run_timed() {
-  local name=$1 ok=$2 out=$3 err=$4 t0 t1 last
-  shift 4
-  t0=${EPOCHREALTIME:-}
-  set +e
-  /usr/bin/time -f '%e %M' -o "$TIME_OUT" "$@" > "$out" 2> "$err"
-  RC=$?
-  set -e
-  t1=${EPOCHREALTIME:-}
-  last=$(tail -n 1 "$TIME_OUT")   # GNU time writes "Command exited with non-zero status N" first
-  RSS=${last##* }
-  if [[ -n $t0 && -n $t1 ]]; then
-    WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
-  else
-    WALL=${last%% *}
-  fi
-  if [[ " $ok " != *" $RC "* ]]; then
-    say "$name exited with status $RC"
-    [[ $err == /dev/null ]] || tail -n 20 "$err" >&2 || true
-    return 1
-  fi
-}
-
-declare -A BEST_WALL PEAK_RSS ALL_WALL
-time_once() {  # time_once ROUND NAME OK_CODES STDOUT STDERR CMD...
-  local round=$1 name=$2
-  shift
-  run_timed "$@" || return 1
-  say "  round $round/$RUNS: $name ${WALL}s, ${RSS} KiB"
-  ALL_WALL[$name]="${ALL_WALL[$name]:-}${ALL_WALL[$name]:+ }$WALL"
-  if [[ -z ${BEST_WALL[$name]:-} ]] || awk -v a="$WALL" -v b="${BEST_WALL[$name]}" 'BEGIN {exit !(a < b)}'; then
-    BEST_WALL[$name]=$WALL
-  fi
-  if [[ -z ${PEAK_RSS[$name]:-} ]] || ((RSS > ${PEAK_RSS[$name]})); then
-    PEAK_RSS[$name]=$RSS
-  fi
-}
+# shellcheck source=scripts/timing.sh
+. "$(dirname "$0")/timing.sh"
 
 say "timing with $THREADS threads, best of $RUNS rounds"
 for ((i = 1; i <= RUNS; i++)); do

@@ -231,52 +231,8 @@ ERR_LOG=${OUT_JSONL%.jsonl}.stderr
 TIME_OUT=$(mktemp)
 trap 'rm -f "$TIME_OUT"' EXIT
 
-# run_timed NAME OK_CODES CMD... : runs CMD under GNU time, stdout to $RT_STDOUT, stderr to
-# $RT_STDERR (empty: left alone; not /dev/stderr, whose reopening truncates a log file).
-# Sets WALL (seconds, from EPOCHREALTIME when bash has it, else time's %e), RSS (peak KiB)
-# and RC.
-run_timed() {
-  local name=$1 ok=$2 t0 t1 last
-  shift 2
-  t0=${EPOCHREALTIME:-}
-  set +e
-  if [[ -n $RT_STDERR ]]; then
-    /usr/bin/time -f '%e %M' -o "$TIME_OUT" "$@" > "$RT_STDOUT" 2> "$RT_STDERR"
-  else
-    /usr/bin/time -f '%e %M' -o "$TIME_OUT" "$@" > "$RT_STDOUT"
-  fi
-  RC=$?
-  set -e
-  t1=${EPOCHREALTIME:-}
-  last=$(tail -n 1 "$TIME_OUT")   # GNU time writes "Command exited with non-zero status N" first
-  RSS=${last##* }
-  if [[ -n $t0 && -n $t1 ]]; then
-    WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
-  else
-    WALL=${last%% *}
-  fi
-  if [[ " $ok " != *" $RC "* ]]; then
-    say "$name exited with status $RC"
-    return 1
-  fi
-}
-
-# The tools run in rounds, each tool once per round in the same order, so that a slow
-# stretch of a shared machine falls on all of them alike; the ratios are also given per
-# round (their median), which drift between rounds does not bias.
-declare -A BEST_WALL PEAK_RSS WALLS
-time_tool() {  # time_tool NAME OK_CODES CMD...  (set RT_STDOUT/RT_STDERR first): one run
-  local name=$1
-  run_timed "$@" || return 1
-  say "  $name run $ROUND/$RUNS: ${WALL}s, ${RSS} KiB"
-  WALLS[$name]="${WALLS[$name]:-}${WALLS[$name]:+ }$WALL"
-  if [[ -z ${BEST_WALL[$name]:-} ]] || awk -v a="$WALL" -v b="${BEST_WALL[$name]}" 'BEGIN {exit !(a < b)}'; then
-    BEST_WALL[$name]=$WALL
-  fi
-  if [[ -z ${PEAK_RSS[$name]:-} ]] || ((RSS > ${PEAK_RSS[$name]})); then
-    PEAK_RSS[$name]=$RSS
-  fi
-}
+# shellcheck source=scripts/timing.sh
+. "$(dirname "$0")/timing.sh"
 
 say "timing with $THREADS threads, $RUNS rounds (every tool once per round), best wall time of each"
 # Exit codes that mean the tool did its work: in a real tree some files may be unreadable
@@ -284,8 +240,8 @@ say "timing with $THREADS threads, $RUNS rounds (every tool once per round), bes
 OK_CAT="0" OK_RG="0 1" OK_PS="0 1"
 ((TREE)) && OK_CAT="0 1 123" OK_RG="0 1 2" OK_PS="0 1 3"
 for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
-  RT_STDOUT=/dev/null RT_STDERR=
-  ((TREE)) && RT_STDERR=/dev/null
+  TOOL_ERR=-
+  ((TREE)) && TOOL_ERR=/dev/null
   if ((CONTAINERS)); then
     # Decompression only: each file to /dev/null with the standard tool for it, biggest first
     # (pan-scan also gives each file on disk to one thread).
@@ -304,25 +260,23 @@ for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
         *.zip) unzip -p "$1" ;;
         *) cat "$1" ;;
       esac'"'"' sh > /dev/null'
-    time_tool decompress "0" sh -c "$DECOMPRESS" sh "$CORPUS_DIR" "$THREADS" || die "decompression run failed"
+    time_once "$ROUND" decompress "0" /dev/null "$TOOL_ERR" sh -c "$DECOMPRESS" sh "$CORPUS_DIR" "$THREADS" || die "decompression run failed"
   else
     # shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
-    time_tool cat "$OK_CAT" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
+    time_once "$ROUND" cat "$OK_CAT" /dev/null "$TOOL_ERR" sh -c 'find "$1" -type f -print0 | xargs -0 -P "$2" -n 64 cat > /dev/null' sh "$CORPUS_DIR" "$THREADS" \
       || die "cat run failed"
-    time_tool read "$OK_RG" rg -c -a -j "$THREADS" --no-ignore --hidden -F 'pan-scan:read-limit:probe' "$CORPUS_DIR" \
+    time_once "$ROUND" read "$OK_RG" /dev/null "$TOOL_ERR" rg -c -a -j "$THREADS" --no-ignore --hidden -F 'pan-scan:read-limit:probe' "$CORPUS_DIR" \
       || die "read run failed"
-    time_tool rg "$OK_RG" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
+    time_once "$ROUND" rg "$OK_RG" /dev/null "$TOOL_ERR" rg -c -a -j "$THREADS" --no-ignore --hidden -e "$PAN_RE" "$CORPUS_DIR" \
       || die "rg run failed"
   fi
-  RT_STDOUT=$OUT_JSONL RT_STDERR=$ERR_LOG
-  if ! time_tool pan-scan "$OK_PS" "$BIN" -j "$THREADS" --format jsonl --no-progress "$CORPUS_DIR"; then
-    say "pan-scan failed; last lines of $ERR_LOG:"
-    tail -n 20 "$ERR_LOG" >&2 || true
+  if ! time_once "$ROUND" pan-scan "$OK_PS" "$OUT_JSONL" "$ERR_LOG" \
+    "$BIN" -j "$THREADS" --format jsonl --no-progress "$CORPUS_DIR"; then
+    say "pan-scan failed (its stderr: $ERR_LOG)"
     exit 2
   fi
   if ((TREE)); then
-    RT_STDOUT=${OUT_JSONL%.jsonl}-no-containers.jsonl
-    time_tool pan-scan-raw "$OK_PS" "$BIN" -j "$THREADS" --no-containers --format jsonl --no-progress "$CORPUS_DIR" \
+    time_once "$ROUND" pan-scan-raw "$OK_PS" "${OUT_JSONL%.jsonl}-no-containers.jsonl" "$ERR_LOG" "$BIN" -j "$THREADS" --no-containers --format jsonl --no-progress "$CORPUS_DIR" \
       || die "pan-scan --no-containers failed"
   fi
 done
@@ -334,8 +288,8 @@ export BENCH_CORPUS=$CORPUS_DIR BENCH_OUT=$OUT_JSONL BENCH_RESULTS=$RESULTS BENC
   CAT_S=${BEST_WALL[cat]:-} CAT_RSS=${PEAK_RSS[cat]:-} READ_S=${BEST_WALL[read]:-} READ_RSS=${PEAK_RSS[read]:-} RG_S=${BEST_WALL[rg]:-} RG_RSS=${PEAK_RSS[rg]:-} \
   DEC_S=${BEST_WALL[decompress]:-} DEC_RSS=${PEAK_RSS[decompress]:-} \
   RAW_S=${BEST_WALL[pan-scan-raw]:-} RAW_RSS=${PEAK_RSS[pan-scan-raw]:-} \
-  WALLS_PS=${WALLS[pan-scan]:-} WALLS_CAT=${WALLS[cat]:-} WALLS_RG=${WALLS[rg]:-} WALLS_READ=${WALLS[read]:-} \
-  WALLS_DEC=${WALLS[decompress]:-}
+  WALLS_PS=${ALL_WALL[pan-scan]:-} WALLS_CAT=${ALL_WALL[cat]:-} WALLS_RG=${ALL_WALL[rg]:-} WALLS_READ=${ALL_WALL[read]:-} \
+  WALLS_DEC=${ALL_WALL[decompress]:-}
 set +e
 python3 - <<'EOF'
 import collections, csv, datetime, json, os, socket, sys

@@ -199,18 +199,18 @@ pub fn display_name(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn names_are_masked_before_they_are_cut() {
         for pad in 40..70 {
             let name = format!("{}4111111111111111", "c".repeat(pad));
-            let shown = super::display_name(&name);
+            let shown = display_name(&name);
             assert!(shown.chars().count() <= 64, "{pad}");
             let digits = crate::redact::longest_digit_run(&shown);
             assert!(digits <= 6, "{pad}: {shown}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn the_rules_examples_classify_as_labelled() {
