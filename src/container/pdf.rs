@@ -121,7 +121,7 @@ fn scan_bytes(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool
 /// (or a font's encoding map) is over `limit` bytes, or a font's encoding
 /// cannot be read, or the content stops parsing before its end (`lopdf`'s
 /// operation iterator ends quietly there, so the text after a stray `)` or
-/// binary garbage would be lost unseen; an operator [`END`] appended to the
+/// binary garbage would be lost unseen; an operator ([`end_operator`]) appended to the
 /// content shows whether the parse got to the end).
 fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (String, bool) {
     use lopdf::{content::Content, Encoding, Object};
@@ -144,9 +144,10 @@ fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (Strin
         return (String::new(), false);
     };
     // After a newline, which ends a comment on the last line.
-    content.reserve_exact(END.len() + 2);
+    let end = end_operator();
+    content.reserve_exact(end.len() + 2);
     content.extend_from_slice(b"\n");
-    content.extend_from_slice(END.as_bytes());
+    content.extend_from_slice(end.as_bytes());
     content.push(b'\n');
     let mut at_end = false;
     fn show(text: &mut String, enc: &Encoding, operands: &[Object]) -> bool {
@@ -176,9 +177,9 @@ fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (Strin
             complete = false;
             break;
         };
-        // Whether this is the last operation (a content stream that
-        // itself names `END` has later operations, or ends with it).
-        at_end = op.operator == END;
+        // Whether this is the last operation (a content stream cannot
+        // name it: its random part is not known outside this run).
+        at_end = op.operator == end;
         let shown = match op.operator.as_str() {
             "Tf" => {
                 current = op
@@ -213,8 +214,24 @@ fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (Strin
 }
 
 /// The operator [`page_text`] appends to a page's content: a name no PDF
-/// writer uses.
-const END: &str = "PanScanEndOfContent";
+/// writer uses, with a random part chosen once per run, so that a file
+/// which names the operator itself before its garbage cannot pass for
+/// complete.
+fn end_operator() -> &'static str {
+    static END: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    END.get_or_init(|| {
+        let mut nonce = [0u8; 8];
+        if getrandom::getrandom(&mut nonce).is_err() {
+            // No randomness: the time is still not known to a file's author.
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            nonce = (t.as_nanos() as u64 ^ u64::from(std::process::id())).to_le_bytes();
+        }
+        let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        format!("PanScanEndOfContent{hex}")
+    })
+}
 
 fn is_password_error(e: &lopdf::Error) -> bool {
     matches!(
@@ -295,6 +312,8 @@ mod tests {
             b"\x00\x01",
             b"<zz>",
             b"(unterminated",
+            // A file that names the sentinel's fixed part before garbage.
+            b"PanScanEndOfContent )",
         ] {
             let mut content = b"BT /F1 12 Tf (4111 1111) Tj ET ".to_vec();
             content.extend_from_slice(garbage);
@@ -306,7 +325,7 @@ mod tests {
             assert!(text.contains("4111 1111"), "{shown}: {text:?}");
         }
         // Clean endings are complete: a comment, operands without an
-        // operator, the sentinel's own name inside the content.
+        // operator, the sentinel's fixed part inside the content.
         for tail in [&b"% a comment"[..], b"1 2", b"PanScanEndOfContent", b""] {
             let mut content = b"BT /F1 12 Tf (4111 1111) Tj ET ".to_vec();
             content.extend_from_slice(tail);
