@@ -1302,3 +1302,72 @@ fn a_closed_pipe_ends_quietly_with_the_verdict() {
             .contains("453201******0366"));
     }
 }
+
+#[test]
+fn locations_hold_past_the_first_read_buffer_of_extracted_text() {
+    // Extracted text (SQLite rows, mail parts) over one 128 KiB read
+    // buffer: a number in a later buffer was placed by its offset in that
+    // buffer, so it got the location of a row or part near the start.
+    let t = Tree::new();
+    let db = t.path().join("shop.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE cards(id INTEGER PRIMARY KEY, note TEXT, pan TEXT, cvv TEXT);
+             BEGIN;",
+        )
+        .unwrap();
+        for i in 0..4000 {
+            c.execute(
+                "INSERT INTO cards(note) VALUES (?1)",
+                [format!("filler row {i} {}", "x".repeat(40))],
+            )
+            .unwrap();
+        }
+        c.execute(
+            "INSERT INTO cards(note, pan, cvv) VALUES ('last', ?1, '123')",
+            [VISA],
+        )
+        .unwrap();
+        c.execute_batch("COMMIT").unwrap();
+    }
+    let parts: String = (0..300)
+        .map(|i| {
+            format!(
+                "--b\nContent-Type: text/plain\n\npart {i} {}\n",
+                "y".repeat(1000)
+            )
+        })
+        .collect();
+    let mail = t.file(
+        "many.eml",
+        format!(
+            "From: a@example.com\nSubject: parts\nMIME-Version: 1.0\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\n\n{parts}\
+             --b\nContent-Type: text/plain\n\ncard {MC}\n--b--\n"
+        ),
+    );
+    let (code, recs, _) = scan(&[s(&db), s(&mail)]);
+    assert_eq!(code, 1);
+    let f = of_type(&recs, "finding");
+    let pan = |name: &str| {
+        let v: Vec<_> = f
+            .iter()
+            .filter(|r| r["kind"] == "pan" && r["path"].as_str().unwrap().ends_with(name))
+            .collect();
+        assert_eq!(v.len(), 1, "{name}: {f:#?}");
+        v[0]["location"].clone()
+    };
+    let loc = pan("shop.db");
+    assert_eq!(
+        (&loc["table"], &loc["column"], &loc["rowid"]),
+        (&"cards".into(), &"pan".into(), &4001.into()),
+        "{loc}"
+    );
+    // The CVV beside it, in the same row.
+    let cvv: Vec<_> = f.iter().filter(|r| r["kind"] == "cvv").collect();
+    assert_eq!(cvv.len(), 1, "{f:#?}");
+    assert_eq!(cvv[0]["location"]["rowid"], 4001, "{}", cvv[0]);
+    // The root multipart, 300 filler parts, then the number's: part 302.
+    assert_eq!(pan("many.eml")["part"], 302);
+}

@@ -233,11 +233,16 @@ impl Attributor for Segments<'_> {
         hit: &mut Hit,
         extra: &mut Vec<Extra>,
     ) -> Option<Location> {
-        let segs = &self.text.segs;
+        // Segments are placed in the whole text, `buf` is the part of it
+        // being scanned (a text over one read buffer comes in several).
+        let (segs, text) = (&self.text.segs, &self.text.buf[..]);
+        let at = usize::try_from(base).map_or(usize::MAX, |b| b.saturating_add(at));
+        debug_assert_eq!(text.get(at), buf.get(at.wrapping_sub(base as usize)));
         let i = segs.partition_point(|s| s.0 <= at).checked_sub(1)?;
         let mut loc = segs[i].1.clone();
+        let at = at.min(text.len());
         // A JSON document in the cell: the path inside it.
-        let cell = &buf[segs[i].0.min(at)..at];
+        let cell = &text[segs[i].0.min(at)..at];
         if matches!(cell.trim_ascii_start().first(), Some(b'{' | b'[')) {
             if let Some(p) = json::path_of_prefix(cell.trim_ascii_start()) {
                 loc.insert("json_path".into(), p.into());
@@ -249,8 +254,8 @@ impl Attributor for Segments<'_> {
         let col = col.as_str();
         // The other cells of the row: segments on the same line.
         // A batch of extracted text starts at a line start.
-        let ls = line_start(buf, 0, at).unwrap_or(0);
-        let le = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |p| at + p);
+        let ls = line_start(text, 0, at).unwrap_or(0);
+        let le = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |p| at + p);
         let row: Vec<usize> = (0..segs.len())
             .filter(|&j| segs[j].0 >= ls && segs[j].0 < le)
             .collect();
@@ -264,19 +269,15 @@ impl Attributor for Segments<'_> {
             for &j in row.iter().filter(|&&j| j != i) {
                 let start = segs[j].0;
                 let end = segs.get(j + 1).map_or(le, |s| s.0).min(le);
-                let value = String::from_utf8_lossy(&buf[start..end]);
+                let value = String::from_utf8_lossy(&text[start..end]);
                 let mut l = segs[j].1.clone();
                 let Some(name) = Self::column(&l).map(str::to_string) else {
                     continue;
                 };
                 l.remove("column");
-                if let Some(mut e) = cvv_extra(
-                    &name,
-                    value.trim_end_matches('\t'),
-                    base + start as u64,
-                    line,
-                    l,
-                ) {
+                if let Some(mut e) =
+                    cvv_extra(&name, value.trim_end_matches('\t'), start as u64, line, l)
+                {
                     e.location.sort_keys();
                     extra.push(e);
                 }
