@@ -224,8 +224,9 @@ pub struct Args {
     pub max_members: u64,
 
     /// Memory for a member that needs random access (a zip inside another
-    /// container, a PDF, a mail message); a larger one is scanned as raw
-    /// bytes (or, for a zip, member by member).
+    /// container, a PDF, a mail message, whose parsed parts take about 2 KiB
+    /// each); a larger one is scanned as raw bytes (or, for a zip, member by
+    /// member).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size, help_heading = "Containers")]
     pub max_buffer: u64,
 }

@@ -1136,7 +1136,9 @@ fn forwarded_messages_are_read_once_each_and_nesting_stops_at_the_depth_limit() 
         .collect();
     m.push_str(&format!("From: a@x\nSubject: in\n\ncard {VISA}\n"));
     let p = t.file("deep.eml", m);
-    let (code, recs, _) = scan(&[s(&p)]);
+    // (Its 100,000 parts are over the default --max-buffer: raised, so
+    // that it is parsed and the depth limit bites.)
+    let (code, recs, _) = scan(&["--max-buffer", "1G", s(&p)]);
     assert_eq!(code, 1);
     assert_eq!(
         of_type(&recs, "finding").len(),
@@ -1144,6 +1146,36 @@ fn forwarded_messages_are_read_once_each_and_nesting_stops_at_the_depth_limit() 
         "read once, raw, at the limit"
     );
     only_limit(&recs, "--max-depth");
+}
+
+#[test]
+fn a_message_of_too_many_parts_to_parse_is_scanned_raw() {
+    // mail-parser holds about 1.7 KB per part: 60,000 one-line parts (2 MB)
+    // took 96 MB. By default at most --max-buffer / 2 KiB parts are parsed.
+    let t = Tree::new();
+    let parts: String = (0..60_000)
+        .map(|i| format!("--b\nContent-Type: text/plain\n\np{i}\n"))
+        .collect();
+    let p = t.file(
+        "many.eml",
+        format!(
+            "From: a@example.com\nSubject: parts\nMIME-Version: 1.0\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\n\n{parts}\
+             --b\nContent-Type: text/plain\n\ncard {VISA}\n--b--\n"
+        ),
+    );
+    let (code, recs, _) = scan(&[s(&p)]);
+    assert_eq!(code, 1);
+    assert_eq!(of_type(&recs, "finding").len(), 1);
+    let detail = only_limit(&recs, "--max-buffer");
+    assert!(detail.contains("60003 MIME parts"), "{detail}");
+    // Raised, the message is parsed and the number placed in its part.
+    let (code, recs, _) = scan(&["--max-buffer", "1G", s(&p)]);
+    assert_eq!(code, 1);
+    assert!(of_type(&recs, "skipped").is_empty(), "{recs:#?}");
+    let f = of_type(&recs, "finding");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["location"]["part"], 60_002);
 }
 
 #[test]

@@ -5,8 +5,9 @@
 //! subject line counts); attachments are members (`mail.eml!invoice.zip`,
 //! `inbox.mbox!message-3/invoice.zip`) and go back through
 //! [`super::node`], so a zip attached to a mail is opened. A message is
-//! held in memory up to the buffer limit; a larger one is scanned as raw
-//! bytes and reported.
+//! held in memory up to the buffer limit; a larger one, or one of so many
+//! parts that parsing them would take more than that limit, is scanned as
+//! raw bytes and reported.
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 
@@ -245,6 +246,22 @@ fn message(
     base: &Location,
     prefix: &str,
 ) -> bool {
+    // mail-parser holds each part's headers and offsets in memory (about
+    // 1.7 KB a part): a message of tiny parts within the buffer limit
+    // could still take a gigabyte to parse. Past the limit, raw bytes.
+    let parts_bound = parts_bound(bytes);
+    if parts_bound.saturating_mul(PART_COST) > cx.limits.max_buffer {
+        let hit = LimitHit::new(
+            Limit::Buffer,
+            format!(
+                "mail: up to {parts_bound} MIME parts, about {} MiB to parse; scanned as raw bytes",
+                parts_bound.saturating_mul(PART_COST) >> 20
+            ),
+        );
+        sink.skip(path, Reason::Limit, hit.to_string(), None);
+        super::raw(sink, path, depth, bytes);
+        return false;
+    }
     let Some(m) = MessageParser::default().parse(bytes) else {
         sink.skip(
             path,
@@ -260,6 +277,37 @@ fn message(
     text.flush(sink, path);
     drop_flat(m);
     ok
+}
+
+/// The memory mail-parser takes per MIME part, rounded up (its headers,
+/// offsets and bookkeeping; a decoded body comes on top): measured at
+/// about 1.7 KB with one header a part.
+const PART_COST: u64 = 2048;
+
+/// An upper bound on the MIME parts mail-parser makes of `bytes`: every
+/// part but the first starts after a boundary line (`--` then a boundary
+/// character, not a space: `-- ` is a signature) or is the body of a
+/// `message/…` part, whose name must appear.
+fn parts_bound(bytes: &[u8]) -> u64 {
+    use aho_corasick::AhoCorasick;
+    use std::sync::OnceLock;
+    static STARTS: OnceLock<AhoCorasick> = OnceLock::new();
+    let ac = STARTS.get_or_init(|| {
+        aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["\n--", "message/"])
+            .expect("two literal patterns")
+    });
+    let starts = ac
+        .find_iter(bytes)
+        .filter(|m| {
+            m.pattern().as_usize() == 1
+                || bytes
+                    .get(m.end())
+                    .is_some_and(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        })
+        .count();
+    starts as u64 + 1
 }
 
 /// Drops a parsed message level by level: mail-parser holds a forwarded
@@ -415,6 +463,21 @@ mod tests {
         // A log whose lines all have a colon, then mail-like lines.
         let log = b"2024-01-01T12:00:01 a\n2024-01-01T12:00:02 b\nFrom: a\nTo: b\nSubject: c\n\n";
         assert_eq!(sniff(log), Format::Plain);
+    }
+
+    #[test]
+    fn parts_are_bounded_by_boundary_lines_and_message_types() {
+        let one = b"From: a@x\nSubject: s\n\nbody -- text\n-- \nsignature\n";
+        assert_eq!(parts_bound(one), 1);
+        let m = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\na\n--b\n\
+                  Content-Type: MESSAGE/rfc822\n\nFrom: x\n\nb\n--b--\n";
+        // Three boundary lines and one message/ part.
+        assert_eq!(parts_bound(m), 5);
+        let parsed = MessageParser::default().parse(&m[..]).unwrap();
+        assert!(parsed.parts.len() as u64 <= parts_bound(m));
+        // A boundary line at the very start has no newline before it: the
+        // first part is counted by the `+ 1`.
+        assert_eq!(parts_bound(b"--b\n"), 1);
     }
 
     #[test]
