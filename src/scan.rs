@@ -21,6 +21,7 @@ use crate::detect::{Detector, Scratch};
 use crate::filters::Filter;
 use crate::finding::{Confidence, Finding, Kind};
 use crate::redact;
+use crate::report::human::counted;
 use crate::rules::hex;
 use crate::source::{self, Located, Opened, Reader};
 use crate::structured::{Attributor, Extra, Segments};
@@ -251,10 +252,14 @@ impl<'s, 'a> Worker<'s, 'a> {
         }
         if self.sh.cfg.verbose {
             eprintln!(
-                "pan-scan: {name}: {} {} bytes, {} findings",
+                "pan-scan: {name}: {} {}, {}",
                 if whole { "scanned" } else { "partly scanned" },
-                self.local.stats.bytes_scanned - bytes,
-                self.local.findings.len() - findings
+                counted(self.local.stats.bytes_scanned - bytes, "byte", "bytes"),
+                counted(
+                    (self.local.findings.len() - findings) as u64,
+                    "finding",
+                    "findings"
+                )
             );
         }
     }

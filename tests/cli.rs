@@ -294,7 +294,7 @@ fn human_format_and_quiet() {
     t.file("clean.txt", "nothing\n");
     let out = run(&[s(t.path())]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("scanned    1 files"), "{text}");
+    assert!(text.contains("scanned    1 file, 8 B in "), "{text}");
     assert!(text.contains("verdict    CLEAN"), "{text}");
     let out = run(&["-q", s(t.path())]);
     assert!(
@@ -409,7 +409,7 @@ fn verbose_lists_every_file_and_every_gap() {
             .to_string()
     };
     assert!(
-        line("a.log").ends_with("scanned 22 bytes, 1 findings"),
+        line("a.log").ends_with("scanned 22 bytes, 1 finding"),
         "{err}"
     );
     assert!(

@@ -319,9 +319,12 @@ pub fn render(r: &Report, max_rows: usize) -> String {
     if suppressed > 0 {
         w!(
             o,
-            "<p>{} findings match a suppression: they are listed (see Suppressions) but count for neither \
+            "<p>{} a suppression: listed (see Suppressions), but counted for neither \
              the verdict nor the exit code.</p>\n",
-            thousands(suppressed)
+            match suppressed {
+                1 => "1 finding matches".to_string(),
+                n => format!("{} findings match", thousands(n)),
+            }
         );
     }
     if let Some(new) = at(v, "/summary/new_card_data_findings").as_u64() {
@@ -1761,7 +1764,7 @@ mod tests {
         let verdict = &html[html.find("<section id=\"verdict\"").unwrap()..];
         let verdict = &verdict[..verdict.find("</section>").unwrap()];
         assert!(
-            verdict.contains("1 findings match a suppression"),
+            verdict.contains("1 finding matches a suppression"),
             "{verdict}"
         );
         assert!(verdict.contains("card-data findings are new since the baseline"));

@@ -24,6 +24,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `n` and the noun that goes with it: `1 file`, `2 files`, `1,024 files`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 /// Bytes in binary units.
 pub fn bytes(n: u64) -> String {
     const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -217,13 +222,18 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
     }
     let secs = s.elapsed_ms as f64 / 1000.0;
+    // A run shorter than the clock's millisecond has no rate to show.
+    let rate = if s.elapsed_ms > 0 {
+        let per_s = u128::from(s.bytes_scanned) * 1000 / u128::from(s.elapsed_ms);
+        format!(" ({}/s)", bytes(u64::try_from(per_s).unwrap_or(u64::MAX)))
+    } else {
+        String::new()
+    };
     writeln!(
         w,
-        "scanned    {} files, {} in {:.2} s ({}/s)",
-        thousands(s.files_scanned),
+        "scanned    {}, {} in {secs:.2} s{rate}",
+        counted(s.files_scanned, "file", "files"),
         bytes(s.bytes_scanned),
-        secs,
-        bytes((s.throughput_mib_s * 1024.0 * 1024.0) as u64)
     )?;
     if s.skipped > 0 {
         let (mut errors, mut scope) = (Vec::new(), Vec::new());
@@ -282,35 +292,44 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(
             w,
-            "unique     {} PANs by keyed fingerprint ({key})",
-            thousands(s.unique_pans)
+            "unique     {} by keyed fingerprint ({key})",
+            counted(s.unique_pans, "PAN", "PANs")
         )?;
         if s.test_pan_findings > 0 {
             writeln!(
                 w,
-                "test PANs  {} findings are published test numbers (listed, not counted as card data)",
-                thousands(s.test_pan_findings)
+                "test PANs  {} (listed, not counted as card data)",
+                match s.test_pan_findings {
+                    1 => "1 finding is a published test number".to_string(),
+                    n => format!("{} findings are published test numbers", thousands(n)),
+                }
             )?;
         }
         if s.masked_noncompliant > 0 {
             writeln!(
                 w,
-                "masking    {} masked PANs show more than BIN + last 4 (PCI DSS 3.4.1)",
-                thousands(s.masked_noncompliant)
+                "masking    {} more than BIN + last 4 (PCI DSS 3.4.1)",
+                match s.masked_noncompliant {
+                    1 => "1 masked PAN shows".to_string(),
+                    n => format!("{} masked PANs show", thousands(n)),
+                }
             )?;
         }
         if s.suppressed > 0 {
             writeln!(
                 w,
-                "suppressed {} findings match a suppression (listed, not counted)",
-                thousands(s.suppressed)
+                "suppressed {} a suppression (listed, not counted)",
+                match s.suppressed {
+                    1 => "1 finding matches".to_string(),
+                    n => format!("{} findings match", thousands(n)),
+                }
             )?;
         }
         if s.findings_omitted > 0 {
             writeln!(
                 w,
-                "omitted    {} findings past --max-findings-per-file (counted above, not listed)",
-                thousands(s.findings_omitted)
+                "omitted    {} past --max-findings-per-file (counted above, not listed)",
+                counted(s.findings_omitted, "finding", "findings")
             )?;
         }
     }
@@ -390,5 +409,8 @@ mod tests {
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1536), "1.50 KiB");
+        assert_eq!(counted(0, "file", "files"), "0 files");
+        assert_eq!(counted(1, "file", "files"), "1 file");
+        assert_eq!(counted(1024, "PAN", "PANs"), "1,024 PANs");
     }
 }
