@@ -1148,22 +1148,30 @@ fn forwarded_messages_are_read_once_each_and_nesting_stops_at_the_depth_limit() 
     only_limit(&recs, "--max-depth");
 }
 
+/// A multipart message of `n` text parts (`p{i}` and `filler` bytes
+/// each), then one holding `card {pan}`: its part is `n + 2` (the root is 1).
+fn many_parts(n: usize, filler: usize, pan: &str) -> String {
+    let parts: String = (0..n)
+        .map(|i| {
+            format!(
+                "--b\nContent-Type: text/plain\n\np{i} {}\n",
+                "y".repeat(filler)
+            )
+        })
+        .collect();
+    format!(
+        "From: a@example.com\nSubject: parts\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n{parts}\
+         --b\nContent-Type: text/plain\n\ncard {pan}\n--b--\n"
+    )
+}
+
 #[test]
 fn a_message_of_too_many_parts_to_parse_is_scanned_raw() {
     // mail-parser holds about 1.7 KB per part: 60,000 one-line parts (2 MB)
     // took 96 MB. By default at most --max-buffer / 2 KiB parts are parsed.
     let t = Tree::new();
-    let parts: String = (0..60_000)
-        .map(|i| format!("--b\nContent-Type: text/plain\n\np{i}\n"))
-        .collect();
-    let p = t.file(
-        "many.eml",
-        format!(
-            "From: a@example.com\nSubject: parts\nMIME-Version: 1.0\n\
-             Content-Type: multipart/mixed; boundary=\"b\"\n\n{parts}\
-             --b\nContent-Type: text/plain\n\ncard {VISA}\n--b--\n"
-        ),
-    );
+    let p = t.file("many.eml", many_parts(60_000, 0, VISA));
     let (code, recs, _) = scan(&[s(&p)]);
     assert_eq!(code, 1);
     assert_eq!(of_type(&recs, "finding").len(), 1);
@@ -1363,22 +1371,7 @@ fn locations_hold_past_the_first_read_buffer_of_extracted_text() {
         .unwrap();
         c.execute_batch("COMMIT").unwrap();
     }
-    let parts: String = (0..300)
-        .map(|i| {
-            format!(
-                "--b\nContent-Type: text/plain\n\npart {i} {}\n",
-                "y".repeat(1000)
-            )
-        })
-        .collect();
-    let mail = t.file(
-        "many.eml",
-        format!(
-            "From: a@example.com\nSubject: parts\nMIME-Version: 1.0\n\
-             Content-Type: multipart/mixed; boundary=\"b\"\n\n{parts}\
-             --b\nContent-Type: text/plain\n\ncard {MC}\n--b--\n"
-        ),
-    );
+    let mail = t.file("many.eml", many_parts(300, 1000, MC));
     let (code, recs, _) = scan(&[s(&db), s(&mail)]);
     assert_eq!(code, 1);
     let f = of_type(&recs, "finding");

@@ -301,6 +301,7 @@ fn parts_bound(bytes: &[u8]) -> u64 {
     let starts = ac
         .find_iter(bytes)
         .filter(|m| {
+            // `message/`, or `\n--` before a boundary character.
             m.pattern().as_usize() == 1
                 || bytes
                     .get(m.end())

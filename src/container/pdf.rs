@@ -121,8 +121,8 @@ fn scan_bytes(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool
 /// (or a font's encoding map) is over `limit` bytes, or a font's encoding
 /// cannot be read, or the content stops parsing before its end (`lopdf`'s
 /// operation iterator ends quietly there, so the text after a stray `)` or
-/// binary garbage would be lost unseen; an operator ([`end_operator`]) appended to the
-/// content shows whether the parse got to the end).
+/// binary garbage would be lost unseen; an operator appended to the content,
+/// [`end_operator`], shows whether the parse got to the end).
 fn page_text(doc: &lopdf::Document, id: lopdf::ObjectId, limit: usize) -> (String, bool) {
     use lopdf::{content::Content, Encoding, Object};
     let mut complete = true;

@@ -236,11 +236,10 @@ impl Attributor for Segments<'_> {
         // Segments are placed in the whole text, `buf` is the part of it
         // being scanned (a text over one read buffer comes in several).
         let (segs, text) = (&self.text.segs, &self.text.buf[..]);
-        let at = usize::try_from(base).map_or(usize::MAX, |b| b.saturating_add(at));
-        debug_assert_eq!(text.get(at), buf.get(at.wrapping_sub(base as usize)));
+        let at = base as usize + at; // the text is in memory: its offsets fit
+        debug_assert_eq!(text.get(at), buf.get(at - base as usize));
         let i = segs.partition_point(|s| s.0 <= at).checked_sub(1)?;
         let mut loc = segs[i].1.clone();
-        let at = at.min(text.len());
         // A JSON document in the cell: the path inside it.
         let cell = &text[segs[i].0.min(at)..at];
         if matches!(cell.trim_ascii_start().first(), Some(b'{' | b'[')) {
