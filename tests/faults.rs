@@ -1011,8 +1011,16 @@ fn truncated_pdf_and_mail() {
 /// A one-page PDF (lopdf) whose page content is `content`, uncompressed,
 /// in Courier as `F1`.
 fn pdf_of(content: &[u8]) -> Vec<u8> {
+    pdf_with_objects(content, 0)
+}
+
+/// [`pdf_of`] with `filler` more objects (the integer 1), referenced by nothing.
+fn pdf_with_objects(content: &[u8], filler: usize) -> Vec<u8> {
     use lopdf::{dictionary, Document, Object, Stream};
     let mut doc = Document::with_version("1.5");
+    for _ in 0..filler {
+        doc.add_object(Object::Integer(1));
+    }
     let pages = doc.new_object_id();
     let font = doc.add_object(dictionary! {
         "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier",
@@ -1034,6 +1042,26 @@ fn pdf_of(content: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
     out
+}
+
+#[test]
+fn a_pdf_of_too_many_objects_to_parse_is_scanned_raw() {
+    // lopdf parses every object when it loads a file, about 850 bytes each:
+    // a 6.7 MB PDF whose object stream indexed 7 million objects took
+    // 2.5 GB. Past max(--max-buffer, 128 MiB) / 1 KiB objects, raw bytes.
+    let t = Tree::new();
+    let content = format!("BT /F1 12 Tf 72 700 Td (card {VISA}) Tj ET");
+    let many = t.file("many.pdf", pdf_with_objects(content.as_bytes(), 140_000));
+    let (code, recs, _) = scan(&[s(&many)]);
+    assert_eq!(code, 1);
+    assert_eq!(of_type(&recs, "finding").len(), 1, "raw bytes: {recs:#?}");
+    let detail = only_limit(&recs, "--max-buffer");
+    assert!(detail.starts_with("pdf: up to 140"), "{detail}");
+    // Raised, it is parsed: the number is placed on its page.
+    let (code, recs, _) = scan(&["--max-buffer", "256M", s(&many)]);
+    assert_eq!(code, 1);
+    assert!(of_type(&recs, "skipped").is_empty(), "{recs:#?}");
+    assert_eq!(of_type(&recs, "finding")[0]["location"]["page"], 1);
 }
 
 #[test]

@@ -7,10 +7,16 @@
 //! scanned as raw bytes and reported. A PDF that needs a password is
 //! reported `encrypted`; one that cannot be parsed is scanned as raw bytes
 //! and reported `corrupt`; one whose pages hold no text at all (scanned
-//! images) is reported, since its content could not be read.
+//! images) is reported, since its content could not be read. `lopdf`
+//! parses every object of the file when it loads it (about 850 bytes
+//! each, object streams decompressed): a file that may hold more objects
+//! than [`super::DECODER_MEMORY`] (or `--max-buffer`, if larger) allows is
+//! scanned as raw bytes and reported as a limit; so is one whose object
+//! or cross-reference stream would decompress past that bound.
 
 use std::io::Read;
 
+use super::limits::{Limit, LimitHit};
 use super::{location, raw, skip_error, too_big_to_open, Ctx, Format, Sink, Text};
 use crate::coverage::Reason;
 use crate::redact;
@@ -28,12 +34,69 @@ pub fn scan(cx: &Ctx, sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn R
             return false;
         }
     };
-    scan_bytes(sink, path, depth, &bytes)
+    let memory = cx.limits.max_buffer.max(super::DECODER_MEMORY);
+    scan_bytes(sink, path, depth, &bytes, memory)
 }
 
-fn scan_bytes(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool {
-    let doc = match lopdf::Document::load_mem(bytes) {
+/// Memory `lopdf` takes per parsed object, rounded up (measured: about
+/// 850 bytes for objects as small as `[1]`).
+const OBJECT_COST: u64 = 1024;
+
+/// An upper bound on the objects `lopdf` parses from `bytes`: each `obj`
+/// keyword (not `endobj`) starts at most one, and an object stream's index
+/// (`/First` bytes of it) holds at most one per 4 bytes (`1 0 `).
+fn objects_bound(bytes: &[u8]) -> u64 {
+    let keywords = memchr::memmem::find_iter(bytes, b"obj")
+        .filter(|&i| i < 3 || &bytes[i - 3..i] != b"end")
+        .count() as u64;
+    let indexed: u64 = memchr::memmem::find_iter(bytes, b"/First")
+        .map(|i| {
+            let rest = &bytes[i + 6..];
+            let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+            let rest = rest.strip_prefix(b"+").unwrap_or(rest);
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            // Up to 19 digits fit a u64; more is a number lopdf refuses.
+            std::str::from_utf8(&rest[..digits.min(19)])
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+                .map_or(0, |n| n / 4 + 1)
+        })
+        .fold(0, u64::saturating_add);
+    keywords.saturating_add(indexed)
+}
+
+fn scan_bytes(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8], memory: u64) -> bool {
+    let objects = objects_bound(bytes);
+    if objects.saturating_mul(OBJECT_COST) > memory {
+        let hit = LimitHit::new(
+            Limit::Buffer,
+            format!(
+                "pdf: up to {objects} objects, about {} MiB to parse; scanned as raw bytes",
+                objects.saturating_mul(OBJECT_COST) >> 20
+            ),
+        );
+        sink.skip(path, Reason::Limit, hit.to_string(), None);
+        raw(sink, path, depth, bytes);
+        return false;
+    }
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(usize::try_from(memory).unwrap_or(usize::MAX)),
+        ..Default::default()
+    };
+    let doc = match lopdf::Document::load_mem_with_options(bytes, options) {
         Ok(d) => d,
+        Err(e) if is_memory_error(&e) => {
+            let hit = LimitHit::new(
+                Limit::Buffer,
+                format!(
+                    "pdf: a stream decompresses past {} MiB; scanned as raw bytes",
+                    memory >> 20
+                ),
+            );
+            sink.skip(path, Reason::Limit, hit.to_string(), None);
+            raw(sink, path, depth, bytes);
+            return false;
+        }
         Err(e) => {
             if is_password_error(&e) {
                 sink.skip(
@@ -233,6 +296,14 @@ fn end_operator() -> &'static str {
     })
 }
 
+/// Whether loading stopped at the decompression bound.
+fn is_memory_error(e: &lopdf::Error) -> bool {
+    matches!(
+        e,
+        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })
+    )
+}
+
 fn is_password_error(e: &lopdf::Error) -> bool {
     matches!(
         e,
@@ -334,6 +405,81 @@ mod tests {
             let shown = String::from_utf8_lossy(tail);
             assert!(complete && text.contains("4111 1111"), "{shown}: {text:?}");
         }
+    }
+
+    /// A PDF written by hand: one page showing `card 4556 7375 8689 9855`,
+    /// and an object stream (FlateDecode) of `index` then `body`.
+    fn with_object_stream(index: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, index).unwrap();
+        std::io::Write::write_all(&mut z, body).unwrap();
+        let packed = z.finish().unwrap();
+        let content = b"BT /F1 12 Tf 72 700 Td (card 4556 7375 8689 9855) Tj ET";
+        let mut stm = format!(
+            "<< /Type /ObjStm /N 1 /First {} /Length {} /Filter /FlateDecode >>\nstream\n",
+            index.len(),
+            packed.len()
+        )
+        .into_bytes();
+        stm.extend_from_slice(&packed);
+        stm.extend_from_slice(b"\nendstream");
+        let mut page = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+        page.extend_from_slice(content);
+        page.extend_from_slice(b"\nendstream");
+        let objects: [&[u8]; 6] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+              /Resources << /Font << /F1 5 0 R >> >> >>",
+            &page,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>",
+            &stm,
+        ];
+        let mut out = b"%PDF-1.5\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+            out.extend_from_slice(o);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref = out.len();
+        out.extend_from_slice(b"xref\n0 7\n0000000000 65535 f \n");
+        for o in offsets {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        out
+    }
+
+    #[test]
+    fn objects_are_bounded_before_lopdf_parses_them() {
+        // Six `obj` keywords (no `endobj`), and an index of 12 bytes: 4 more.
+        let pdf = with_object_stream(b"100 0 101 0 ", b"[1] [2]");
+        assert_eq!(objects_bound(&pdf), 6 + 12 / 4 + 1);
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        assert!(doc.objects.len() as u64 <= objects_bound(&pdf));
+        // An index of a million pairs compresses to a few KB, but is seen.
+        let index = b"1 0 ".repeat(1_000_000);
+        let pdf = with_object_stream(&index, b"[1]");
+        assert!(pdf.len() < 64 << 10, "{}", pdf.len());
+        assert!(objects_bound(&pdf) >= 1_000_000);
+        assert_eq!(objects_bound(b"/First +400 /First 8"), 101 + 3);
+    }
+
+    #[test]
+    fn a_stream_past_the_memory_bound_is_a_memory_error() {
+        // Two MiB of object stream body under a one MiB bound.
+        let pdf = with_object_stream(b"100 0 ", &vec![b' '; 2 << 20]);
+        let options = lopdf::LoadOptions {
+            max_decompressed_size: Some(1 << 20),
+            ..Default::default()
+        };
+        let e = lopdf::Document::load_mem_with_options(&pdf, options).unwrap_err();
+        assert!(is_memory_error(&e), "{e}");
+        assert!(lopdf::Document::load_mem(&pdf).is_ok());
     }
 
     #[test]
