@@ -190,8 +190,14 @@ fn too_many(cx: &Ctx, sink: &mut dyn Sink, path: &str, members: u64) -> bool {
     true
 }
 
+/// Memory the zip crate takes per central directory entry, rounded up
+/// (measured: about 210 bytes with short names).
+const ENTRY_COST: u64 = 256;
+
 /// A zip on disk (or any seekable source): its central directory is read,
-/// members are opened in place.
+/// members are opened in place. The zip crate holds every entry of the
+/// central directory in memory; a zip of more entries than `--max-members`
+/// or than the memory bound allows is read from its local headers instead.
 pub fn zip_seekable<R: Read + Seek>(
     cx: &Ctx,
     top: &Top,
@@ -200,6 +206,17 @@ pub fn zip_seekable<R: Read + Seek>(
     depth: u32,
     mut src: R,
 ) -> bool {
+    let memory = cx.limits.max_buffer.max(super::DECODER_MEMORY);
+    let entries = central_directory_entries(&mut src).unwrap_or(0);
+    if entries > cx.limits.max_members || entries.saturating_mul(ENTRY_COST) > memory {
+        if src.rewind().is_err() {
+            return false;
+        }
+        return zip_local_headers(cx, top, sink, path, depth, &mut src);
+    }
+    if src.rewind().is_err() {
+        return false;
+    }
     let mut ar = match ZipArchive::new(&mut src) {
         Ok(a) => a,
         Err(e) => {
@@ -214,6 +231,43 @@ pub fn zip_seekable<R: Read + Seek>(
         }
     };
     zip_members(cx, top, sink, path, depth, &mut ar)
+}
+
+/// An upper bound on the entries of a zip's central directory, from its end
+/// records (zip64 included): the entry count they declare, or one entry per
+/// 46 bytes of the directory (an entry's fixed part), whichever is lower.
+/// `None` without an end record (the zip crate then says what is wrong).
+fn central_directory_entries<R: Read + Seek>(src: &mut R) -> Option<u64> {
+    use io::SeekFrom;
+    let le16 = |b: &[u8]| u64::from(u16::from_le_bytes([b[0], b[1]]));
+    let le32 = |b: &[u8]| u64::from(u32::from_le_bytes(b[..4].try_into().unwrap()));
+    let le64 = |b: &[u8]| u64::from_le_bytes(b[..8].try_into().unwrap());
+    let len = src.seek(SeekFrom::End(0)).ok()?;
+    // The end record (22 bytes) and its comment (up to 65,535 bytes), and
+    // the zip64 locator (20 bytes) before it.
+    let tail = len.min(22 + 65_535 + 20);
+    src.seek(SeekFrom::Start(len - tail)).ok()?;
+    let mut buf = vec![0; tail as usize];
+    src.read_exact(&mut buf).ok()?;
+    let at = memchr::memmem::rfind(&buf, b"PK\x05\x06")?;
+    let eocd = buf.get(at..at + 22)?;
+    let (mut entries, mut size) = (le16(&eocd[10..]), le32(&eocd[12..]));
+    if entries == 0xFFFF || size == 0xFFFF_FFFF {
+        // Zip64: the locator just before the end record gives the offset
+        // of the zip64 end record.
+        let loc = buf.get(at.checked_sub(20)?..at)?;
+        if &loc[..4] != b"PK\x06\x07" {
+            return None;
+        }
+        src.seek(SeekFrom::Start(le64(&loc[8..]))).ok()?;
+        let mut rec = [0u8; 56];
+        src.read_exact(&mut rec).ok()?;
+        if &rec[..4] != b"PK\x06\x06" {
+            return None;
+        }
+        (entries, size) = (le64(&rec[32..]), le64(&rec[40..]));
+    }
+    Some(entries.min(size / 46))
 }
 
 /// A zip inside another container: held in memory if it fits the buffer
@@ -409,4 +463,37 @@ pub fn reason_of(e: &ZipError) -> Reason {
 /// A zip error's message, with PAN-like digits masked.
 pub fn zip_detail(e: &ZipError) -> String {
     redact::text(&format!("zip: {e}")).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn central_directory_entries_come_from_the_end_record() {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        for name in ["a", "b", "c"] {
+            z.start_file(name, o).unwrap();
+            z.write_all(b"x").unwrap();
+        }
+        z.set_comment("a comment after the end record's fixed part")
+            .unwrap();
+        let bytes = z.finish().unwrap().into_inner();
+        assert_eq!(central_directory_entries(&mut Cursor::new(&bytes)), Some(3));
+        // A declared count larger than the directory can hold: the size wins.
+        let mut lying = bytes.clone();
+        let at = memchr::memmem::rfind(&lying, b"PK\x05\x06").unwrap();
+        lying[at + 10..at + 12].copy_from_slice(&60_000u16.to_le_bytes());
+        let size = u32::from_le_bytes(lying[at + 12..at + 16].try_into().unwrap());
+        assert_eq!(
+            central_directory_entries(&mut Cursor::new(&lying)),
+            Some(u64::from(size) / 46)
+        );
+        assert_eq!(
+            central_directory_entries(&mut Cursor::new(b"not a zip")),
+            None
+        );
+    }
 }
