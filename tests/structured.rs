@@ -227,6 +227,61 @@ fn csv_columns_rows_and_cvv() {
 }
 
 #[test]
+fn a_csv_header_wider_than_the_sniffing_head_still_names_columns() {
+    // 400 columns of 25-character names: a 10 KB header, over the 8 KiB
+    // head that is sniffed. Before, such a file was not seen as CSV: no
+    // column, and no `card_number` to raise the confidence.
+    let t = Tree::new();
+    let names: Vec<String> = (0..400)
+        .map(|i| format!("customer_attribute_{i:04}"))
+        .collect();
+    let blank = vec![""; 400].join(",");
+    t.file(
+        "wide.csv",
+        format!(
+            "{},card_number,cvv
+{blank},{VISA},123
+{blank},,
+",
+            names.join(",")
+        ),
+    );
+    // The header alone fills the head, and then some: the first row too.
+    let long: Vec<String> = (0..400).map(|i| format!("c{i}")).collect();
+    let row = vec!["x".repeat(30); 400].join(",");
+    t.file(
+        "long-rows.csv",
+        format!(
+            "{},pan
+{row},{MC}
+{row},
+",
+            long.join(",")
+        ),
+    );
+    let (code, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let found = of_type(&recs, "finding");
+    let at = |file: &str, kind: &str| -> Vec<&serde_json::Value> {
+        found
+            .iter()
+            .filter(|f| f["path"].as_str().unwrap().ends_with(file) && f["kind"] == kind)
+            .copied()
+            .collect()
+    };
+    let pan = at("wide.csv", "pan");
+    assert_eq!(pan.len(), 1, "{found:#?}");
+    assert_eq!(pan[0]["location"]["column"], "card_number");
+    assert_eq!(pan[0]["location"]["column_index"], 401);
+    assert_eq!(pan[0]["location"]["row"], 1);
+    assert_eq!(pan[0]["confidence"], "high");
+    assert_eq!(at("wide.csv", "cvv").len(), 1);
+    let pan = at("long-rows.csv", "pan");
+    assert_eq!(pan.len(), 1, "{found:#?}");
+    assert_eq!(pan[0]["location"]["column"], "pan");
+}
+
+#[test]
 fn json_paths_for_documents_and_lines() {
     let t = Tree::new();
     t.file(

@@ -371,8 +371,25 @@ fn read_head(r: &mut dyn Read, n: usize) -> (Vec<u8>, Option<io::Error>) {
     let mut head = Vec::with_capacity(n);
     // On an error, read_to_end keeps the bytes read before it.
     let err = r.take(n as u64).read_to_end(&mut head).err();
+    if err.is_none() && head.len() == n && structured::csv::wide_first_line(&head) {
+        // A CSV header over the head (400 columns of 25-character names):
+        // the head goes on to the end of the second line, for the header
+        // and the sniffing, up to WIDE_HEAD.
+        while memchr::memchr_iter(b'\n', &head).nth(1).is_none() && head.len() < WIDE_HEAD {
+            let before = head.len();
+            if let Err(e) = r.take(HEAD as u64).read_to_end(&mut head) {
+                return (head, Some(e));
+            }
+            if head.len() == before {
+                break; // the end of the stream
+            }
+        }
+    }
     (head, err)
 }
+
+/// How far a head is read to hold a wide CSV file's header and first row.
+const WIDE_HEAD: usize = 1 << 20;
 
 /// A reader that fails with a stored error: put after the bytes read
 /// before that error, so the stream is scanned (and opened) as far as it

@@ -57,6 +57,21 @@ fn field_text(line: &[u8], (a, b): (usize, usize)) -> String {
         .replace("\"\"", "\"")
 }
 
+/// Whether `head`, holding fewer than two whole lines, starts like the
+/// header of a wide CSV file: no NUL, not JSON or markup, and at least 32
+/// fields by one of the delimiters. Then the head is read further
+/// ([`crate::container`]), since [`sniff`] needs two whole lines.
+pub fn wide_first_line(head: &[u8]) -> bool {
+    if memchr::memchr_iter(b'\n', head).nth(1).is_some()
+        || matches!(head.first(), Some(b'{' | b'[' | b'<'))
+        || memchr::memchr(0, head).is_some()
+    {
+        return false;
+    }
+    let line = memchr::memchr(b'\n', head).map_or(head, |e| &head[..e]);
+    field_counts(line).iter().any(|&n| n >= 32)
+}
+
 /// The delimiter and whether the first line is a header, if `head` looks
 /// like CSV: at least two complete lines with the same number (>= 2) of
 /// fields.
@@ -204,6 +219,28 @@ impl Attributor for Csv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wide_first_line_asks_for_more_head() {
+        let wide = |sep: &str, n: usize| {
+            (0..n)
+                .map(|i| format!("col{i}"))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        assert!(wide_first_line(wide(",", 40).as_bytes()));
+        assert!(wide_first_line(
+            format!("{}\n1,2", wide("\t", 40)).as_bytes()
+        ));
+        assert!(!wide_first_line(wide(",", 20).as_bytes()));
+        // Two whole lines are enough to sniff; JSON, markup and binary are no CSV.
+        assert!(!wide_first_line(
+            format!("{}\n1\n", wide(",", 40)).as_bytes()
+        ));
+        assert!(!wide_first_line(format!("[{}", wide(",", 40)).as_bytes()));
+        assert!(!wide_first_line(format!("<{}", wide(",", 40)).as_bytes()));
+        assert!(!wide_first_line(format!("{}\0", wide(",", 40)).as_bytes()));
+    }
 
     #[test]
     fn delimiters_and_headers_are_sniffed() {
