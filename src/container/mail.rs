@@ -249,17 +249,13 @@ fn message(
     // mail-parser holds each part's headers and offsets in memory (about
     // 1.7 KB a part): a message of tiny parts within the buffer limit
     // could still take a gigabyte to parse. Past the limit, raw bytes.
-    let parts_bound = parts_bound(bytes);
-    if parts_bound.saturating_mul(PART_COST) > cx.limits.max_buffer {
-        let hit = LimitHit::new(
-            Limit::Buffer,
-            format!(
-                "mail: up to {parts_bound} MIME parts, about {} MiB to parse; scanned as raw bytes",
-                parts_bound.saturating_mul(PART_COST) >> 20
-            ),
-        );
-        sink.skip(path, Reason::Limit, hit.to_string(), None);
-        super::raw(sink, path, depth, bytes);
+    let parsed = super::Parsed {
+        what: "mail",
+        items: "MIME parts",
+        count: parts_bound(bytes),
+        cost: PART_COST,
+    };
+    if parsed.over(cx.limits.max_buffer, sink, path, depth, bytes) {
         return false;
     }
     let Some(m) = MessageParser::default().parse(bytes) else {

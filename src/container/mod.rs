@@ -280,6 +280,41 @@ fn is_tar(head: &[u8]) -> bool {
 /// `--max-buffer` raises it.
 const DECODER_MEMORY: u64 = 128 << 20;
 
+/// What a parser would build from a buffered member: up to `count` `items`
+/// of about `cost` bytes of memory each (mail-parser's MIME parts,
+/// lopdf's objects), a bound taken from the bytes before parsing them.
+struct Parsed {
+    /// The format, as coverage details name it (`mail`, `pdf`).
+    what: &'static str,
+    items: &'static str,
+    count: u64,
+    cost: u64,
+}
+
+impl Parsed {
+    /// Whether parsing would take more than `memory`; then the member's
+    /// `bytes` are scanned raw, with a limit record naming `--max-buffer`.
+    fn over(&self, memory: u64, sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8]) -> bool {
+        let need = self.count.saturating_mul(self.cost);
+        if need <= memory {
+            return false;
+        }
+        let hit = LimitHit::new(
+            Limit::Buffer,
+            format!(
+                "{}: up to {} {}, about {} MiB to parse; scanned as raw bytes",
+                self.what,
+                self.count,
+                self.items,
+                need >> 20
+            ),
+        );
+        sink.skip(path, Reason::Limit, hit.to_string(), None);
+        raw(sink, path, depth, bytes);
+        true
+    }
+}
+
 /// A decoder whose error for a stream over its memory bound is a
 /// [`LimitHit`].
 struct Bounded<'r> {

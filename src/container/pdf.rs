@@ -66,17 +66,13 @@ fn objects_bound(bytes: &[u8]) -> u64 {
 }
 
 fn scan_bytes(sink: &mut dyn Sink, path: &str, depth: u32, bytes: &[u8], memory: u64) -> bool {
-    let objects = objects_bound(bytes);
-    if objects.saturating_mul(OBJECT_COST) > memory {
-        let hit = LimitHit::new(
-            Limit::Buffer,
-            format!(
-                "pdf: up to {objects} objects, about {} MiB to parse; scanned as raw bytes",
-                objects.saturating_mul(OBJECT_COST) >> 20
-            ),
-        );
-        sink.skip(path, Reason::Limit, hit.to_string(), None);
-        raw(sink, path, depth, bytes);
+    let objects = super::Parsed {
+        what: "pdf",
+        items: "objects",
+        count: objects_bound(bytes),
+        cost: OBJECT_COST,
+    };
+    if objects.over(memory, sink, path, depth, bytes) {
         return false;
     }
     let options = lopdf::LoadOptions {
