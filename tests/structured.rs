@@ -282,6 +282,39 @@ fn a_csv_header_wider_than_the_sniffing_head_still_names_columns() {
 }
 
 #[test]
+fn csv_rows_longer_than_the_read_overlap_keep_their_columns() {
+    // Rows of 15 KB: one that began in the previous 128 KiB read buffer,
+    // more than its 2 KiB overlap back, was placed nowhere (no column, no
+    // row, no CVV beside it).
+    let t = Tree::new();
+    let names: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
+    let row = vec!["xx"; 5000].join(",");
+    let rows: String = (0..30).map(|_| format!("{row},{VISA},123\n")).collect();
+    t.file(
+        "rows.csv",
+        format!("{},card_number,cvv\n{rows}", names.join(",")),
+    );
+    let (code, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let found = of_type(&recs, "finding");
+    let of = |kind: &str| -> Vec<&serde_json::Value> {
+        found
+            .iter()
+            .filter(|f| f["kind"] == kind)
+            .copied()
+            .collect()
+    };
+    let pans = of("pan");
+    assert_eq!(pans.len(), 30);
+    for (i, p) in pans.iter().enumerate() {
+        assert_eq!(p["location"]["column"], "card_number", "{p}");
+        assert_eq!(p["location"]["column_index"], 5001, "{p}");
+        assert_eq!(p["location"]["row"], i + 1, "{p}");
+    }
+    assert_eq!(of("cvv").len(), 30, "{found:#?}");
+}
+
+#[test]
 fn json_paths_for_documents_and_lines() {
     let t = Tree::new();
     t.file(

@@ -13,9 +13,14 @@ use crate::detect::Hit;
 
 /// The fields of one line, as (start, end) spans, quote-aware.
 fn split(line: &[u8], delim: u8) -> Vec<(usize, usize)> {
+    split_from(line, delim, false)
+}
+
+/// [`split`] of a part of a line that starts inside quotes or not.
+fn split_from(line: &[u8], delim: u8, quoted: bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut s = 0;
-    let mut quoted = false;
+    let mut quoted = quoted;
     for (i, &b) in line.iter().enumerate() {
         if b == b'"' {
             quoted = !quoted;
@@ -122,6 +127,13 @@ pub struct Csv {
     delim: u8,
     header: Option<Vec<String>>,
     schema: Vec<Extra>,
+    /// Where the stream has been seen to (absolute offset), and the line
+    /// there: fields begun before it (delimiters passed) and whether it is
+    /// inside quotes. A row longer than the read buffer's overlap that
+    /// began in an earlier buffer is placed from these.
+    seen: u64,
+    fields: usize,
+    quoted: bool,
 }
 
 impl Csv {
@@ -149,6 +161,9 @@ impl Csv {
             delim,
             header,
             schema,
+            seen: 0,
+            fields: 0,
+            quoted: false,
         })
     }
 
@@ -170,35 +185,47 @@ impl Attributor for Csv {
         hit: &mut Hit,
         extra: &mut Vec<Extra>,
     ) -> Option<Location> {
-        let ls = line_start(buf, base, at)?;
+        // The row from its start, or (one that began before this buffer)
+        // from where the last buffer left it: fields before it counted.
+        let (ls, first, quoted, carried) = match line_start(buf, base, at) {
+            Some(ls) => (ls, 0, false, false),
+            None => {
+                let from = usize::try_from(self.seen.checked_sub(base)?).ok()?;
+                (from <= at).then_some((from, self.fields, self.quoted, true))?
+            }
+        };
         let le = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |e| at + e);
         let text = &buf[ls..le];
-        let fields = split(text, self.delim);
-        let idx = fields
-            .iter()
-            .position(|&(a, b)| ls + a <= at && at < ls + b)?;
+        let fields = split_from(text, self.delim, quoted);
+        let idx = first
+            + fields
+                .iter()
+                .position(|&(a, b)| ls + a <= at && at < ls + b)?;
         let row = line - u64::from(self.header.is_some());
         let col = self.name(idx);
         let mut loc = Location::new();
         loc.insert("column".into(), display_name(&col).into());
         loc.insert("column_index".into(), (idx as u64 + 1).into());
         loc.insert("row".into(), row.into());
-        let names: Vec<String> = (0..fields.len()).map(|i| self.name(i)).collect();
+        // The names of the fields in view (a carried row's first one is
+        // cut: its value is not paired).
+        let names: Vec<String> = (0..fields.len()).map(|i| self.name(first + i)).collect();
         let others: Vec<&str> = names
             .iter()
             .enumerate()
-            .filter(|(i, _)| *i != idx)
+            .filter(|(i, _)| first + *i != idx)
             .map(|(_, n)| n.as_str())
             .collect();
         apply_field_context(hit, &col, &others);
         if hit.kind.is_card_data() {
-            for (i, f) in fields.iter().enumerate() {
-                if i == idx {
+            for (k, f) in fields.iter().enumerate() {
+                let i = first + k;
+                if i == idx || (carried && k == 0) {
                     continue;
                 }
                 let v = field_text(text, *f);
                 let l = crate::container::location([("row", row.into())]);
-                if let Some(mut e) = cvv_extra(&names[i], &v, base + (ls + f.0) as u64, line, l) {
+                if let Some(mut e) = cvv_extra(&names[k], &v, base + (ls + f.0) as u64, line, l) {
                     e.location
                         .insert("column_index".into(), (i as u64 + 1).into());
                     extra.push(e);
@@ -208,7 +235,32 @@ impl Attributor for Csv {
         Some(loc)
     }
 
-    fn advance(&mut self, _buf: &[u8], _base: u64, _end: usize, _last: bool) {}
+    fn advance(&mut self, buf: &[u8], base: u64, end: usize, _last: bool) {
+        let Some(from) = self
+            .seen
+            .checked_sub(base)
+            .and_then(|f| usize::try_from(f).ok())
+        else {
+            return;
+        };
+        let new = buf.get(from..end).unwrap_or_default();
+        // Only the bytes after the last newline matter: a new line starts there.
+        let tail = match memchr::memrchr(b'\n', new) {
+            Some(nl) => {
+                (self.fields, self.quoted) = (0, false);
+                &new[nl + 1..]
+            }
+            None => new,
+        };
+        for &b in tail {
+            if b == b'"' {
+                self.quoted = !self.quoted;
+            } else if b == self.delim && !self.quoted {
+                self.fields += 1;
+            }
+        }
+        self.seen = base + end as u64;
+    }
 
     fn finish(&mut self, extra: &mut Vec<Extra>) -> Vec<(u64, String, serde_json::Value)> {
         extra.append(&mut self.schema);
