@@ -133,9 +133,16 @@ impl Text {
     /// stays bounded (a number across such a cut may be missed).
     pub const HARD: usize = 16 << 20;
 
-    /// Flushes in the middle of a segment that grew past [`Text::HARD`].
+    /// A row of more cells than this (a crafted sheet: Excel stops at
+    /// 16,384 columns) is flushed as it goes too: one row of 300,000 tiny
+    /// cells took 235 MB. The cells of such a row after a cut are not
+    /// context for a number before it, nor paired with it.
+    pub const HARD_SEGMENTS: usize = 32_768;
+
+    /// Flushes in the middle of a segment that grew past [`Text::HARD`], or
+    /// of a row of more than [`Text::HARD_SEGMENTS`] cells.
     pub fn flush_if_huge(&mut self, sink: &mut dyn Sink, path: &str) {
-        if self.buf.len() >= Self::HARD {
+        if self.buf.len() >= Self::HARD || self.segs.len() >= Self::HARD_SEGMENTS {
             self.flush(sink, path);
         }
     }
