@@ -92,7 +92,28 @@ fn chunk_of(a: u8, b: u8) -> usize {
 fn reader(data: &[u8], chunk: usize, attr: Option<&mut dyn Attributor>) {
     let det = detector();
     let mut s = Scratch::default();
-    Reader::new(chunk).scan(&det, &mut s, data, usize::MAX, attr, |_| true);
+    let got = Reader::new(chunk).scan(&det, &mut s, data, usize::MAX, attr, |_| true);
+    // What the fuzz targets check (fuzz/src/lib.rs): no location shows a
+    // PAN-like number (one that masking would change).
+    fn shown(v: &serde_json::Value) {
+        match v {
+            // (Not assert_eq!, which would print the number.)
+            serde_json::Value::String(s) => assert!(
+                pan_scan::redact::text(s) == s.as_str(),
+                "a location shows a PAN-like number"
+            ),
+            serde_json::Value::Array(a) => a.iter().for_each(shown),
+            serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
+                shown(&serde_json::Value::String(k.clone()));
+                shown(x);
+            }),
+            _ => {}
+        }
+    }
+    let locations = got.hits.iter().filter_map(|l| l.location.as_ref());
+    for loc in locations.chain(got.extras.iter().map(|e| &e.location)) {
+        shown(&serde_json::Value::Object(loc.clone()));
+    }
 }
 
 /// Feeds `data` as fuzz target `target` does.

@@ -378,7 +378,12 @@ pub fn member_name(name: &str) -> String {
     while !shown.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}…[name of {} bytes]", &shown[..cut], name.len())
+    // Again: a cut can end a longer run (not PAN-like) on a PAN-like prefix.
+    format!(
+        "{}…[name of {} bytes]",
+        redact::text(&shown[..cut]),
+        name.len()
+    )
 }
 
 /// The longest member name shown whole: Linux's PATH_MAX.
@@ -764,6 +769,12 @@ mod tests {
                 name.len()
             )
         );
+        // A 17-digit run (not PAN-like: Luhn fails) cut after its first 16,
+        // which are a valid PAN: masked after the cut too.
+        let name = format!("{}45320151128303661", "a".repeat(MAX_NAME - 16));
+        let shown = member_name(&name);
+        assert_eq!(redact::text(&shown), shown);
+        assert!(shown.contains("453201******0366…"), "{shown}");
         // Cut at a character boundary.
         let name = format!("a{}", "é".repeat(MAX_NAME));
         let shown = member_name(&name);

@@ -194,12 +194,30 @@ fn words(name: &str) -> Vec<String> {
 /// characters (masked first, so a number across the cut shows no more
 /// than its first six digits).
 pub fn display_name(name: &str) -> String {
-    crate::redact::text(name).chars().take(64).collect()
+    let cut: String = crate::redact::text(name).chars().take(64).collect();
+    // Again: a cut can end a longer run (not PAN-like) on a PAN-like prefix.
+    crate::redact::text(&cut).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_that_leaves_a_pan_like_prefix_is_masked_too() {
+        // 17 digits fail Luhn and are left whole; cut after 16, what is
+        // left is a valid PAN.
+        for pad in 40..56 {
+            let name = format!("{}{VISA17}", "c".repeat(pad));
+            let shown = display_name(&name);
+            assert!(shown.chars().count() <= 64, "{pad}");
+            assert_eq!(crate::redact::text(&shown), shown, "{pad}: {shown}");
+        }
+    }
+
+    /// A 17-digit run that fails Luhn (so is not masked) whose first 16
+    /// digits are a valid Visa number.
+    const VISA17: &str = "45320151128303661";
 
     #[test]
     fn names_are_masked_before_they_are_cut() {
