@@ -705,6 +705,8 @@ fn a_sheet_row_of_150000_cells_is_read_in_bounded_memory() {
         f[0]["location"]["sheet"], "sheet1",
         "read as a sheet: {f:#?}"
     );
+    // Cells without an `r` reference follow the one before: cell 150,001.
+    assert_eq!(f[0]["location"]["cell"], "HMWG1");
     assert!(kib < RSS_BOUND_KIB, "peak RSS {kib} KiB");
 }
 
@@ -1529,4 +1531,30 @@ fn locations_hold_past_the_first_read_buffer_of_extracted_text() {
     assert_eq!(cvv[0]["location"]["rowid"], 4001, "{}", cvv[0]);
     // The root multipart, 300 filler parts, then the number's: part 302.
     assert_eq!(pan("many.eml")["part"], 302);
+}
+
+#[test]
+fn sheet_cells_without_references_are_counted() {
+    // ECMA-376 lets rows and cells leave out `r`: each follows the one
+    // before. Such a cell was placed at `cell: ""`.
+    let t = Tree::new();
+    let sheet = format!(
+        "<worksheet><sheetData><row r=\"3\"><c r=\"B3\"><v>1</v></c></row><row/>\
+         <row><c t=\"inlineStr\"><is><t>x</t></is></c><c/>\
+         <c t=\"inlineStr\"><is><t>card {VISA}</t></is></c></row></sheetData></worksheet>"
+    );
+    let zip = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        (
+            "xl/workbook.xml",
+            b"<workbook><sheets><sheet name=\"S\" sheetId=\"1\"/></sheets></workbook>",
+        ),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ]);
+    let p = t.file("refs.xlsx", zip);
+    let (code, recs, _) = scan(&[s(&p)]);
+    assert_eq!(code, 1);
+    let f = of_type(&recs, "finding");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["location"]["cell"], "C5", "{}", f[0]);
 }

@@ -515,23 +515,33 @@ fn sheet(
     let mut value = String::new();
     let (mut in_v, mut in_t) = (false, false);
     let mut first_in_row = true;
+    // Where the next cell without an `r` reference is: rows and cells may
+    // leave it out, each then following the one before (ECMA-376 18.3.1).
+    let (mut row, mut col) = (0u64, 0u64);
     loop {
         let ev = xml.read_event_into(&mut buf).map_err(|e| xml_failure(&e))?;
         match ev {
-            Event::Start(e) => match local(&e) {
+            Event::Start(ref e) | Event::Empty(ref e) => match local(e) {
                 "row" => {
+                    let r = attr(e, "r").and_then(|r| r.trim().parse().ok());
+                    (row, col) = (r.unwrap_or(row.saturating_add(1)), 0);
                     first_in_row = true;
                     text.maybe_flush(sink, path);
                 }
                 "c" => {
-                    cell = Some((
-                        attr(&e, "r").unwrap_or_default(),
-                        attr(&e, "t").unwrap_or_default(),
-                    ));
-                    value.clear();
+                    let r = attr(e, "r").filter(|r| !r.is_empty());
+                    col = r
+                        .as_deref()
+                        .and_then(column_of)
+                        .unwrap_or(col.saturating_add(1));
+                    let r = r.unwrap_or_else(|| format!("{}{row}", column_letters(col)));
+                    if matches!(ev, Event::Start(_)) {
+                        cell = Some((r, attr(e, "t").unwrap_or_default()));
+                        value.clear();
+                    }
                 }
-                "v" => in_v = true,
-                "t" => in_t = true,
+                "v" if matches!(ev, Event::Start(_)) => in_v = true,
+                "t" if matches!(ev, Event::Start(_)) => in_t = true,
                 _ => {}
             },
             Event::End(e) => {
@@ -584,6 +594,16 @@ fn sheet(
         }
         buf.clear();
     }
+}
+
+/// The 1-based column number of a cell reference: `AB7` → 28.
+fn column_of(r: &str) -> Option<u64> {
+    let letters = r.bytes().take_while(u8::is_ascii_alphabetic);
+    let n = letters.fold(0u64, |n, b| {
+        n.saturating_mul(26)
+            .saturating_add(u64::from(b.to_ascii_uppercase() - b'A' + 1))
+    });
+    (n > 0).then_some(n)
 }
 
 /// Spreadsheet column letters of a 1-based column number: 1 → A, 28 → AB.
@@ -728,6 +748,10 @@ mod tests {
 
     #[test]
     fn column_letters_count_like_a_spreadsheet() {
+        for n in [1, 26, 27, 28, 703, 16_384] {
+            assert_eq!(column_of(&format!("{}9", column_letters(n))), Some(n));
+        }
+        assert_eq!(column_of("7"), None);
         assert_eq!(column_letters(1), "A");
         assert_eq!(column_letters(26), "Z");
         assert_eq!(column_letters(27), "AA");
