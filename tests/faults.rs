@@ -928,7 +928,11 @@ fn a_zip_of_too_many_entries_is_read_from_its_local_headers() {
     };
     assert_eq!(code, 1);
     assert_eq!(of_type(&recs, "finding").len(), 1);
-    only_limit(&recs, "--max-members");
+    let detail = only_limit(&recs, "--max-members");
+    assert!(
+        detail.starts_with("members after the first 100000 of the 400001 it lists"),
+        "{detail}"
+    );
     assert_eq!(summary(&recs)["members_scanned"], 100_000);
     assert!(kib < RSS_BOUND_KIB, "peak RSS {kib} KiB");
     // Within the limits, the central directory is read as before.

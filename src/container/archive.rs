@@ -93,7 +93,7 @@ pub fn tar(
         if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
             continue;
         }
-        if too_many(cx, sink, path, members) {
+        if too_many(cx, sink, path, members, None) {
             return false;
         }
         members += 1;
@@ -177,14 +177,16 @@ impl<R: Read> Read for Exact<R> {
 }
 
 /// Whether an archive has given all the members the limit allows (then
-/// says so in a coverage record).
-fn too_many(cx: &Ctx, sink: &mut dyn Sink, path: &str, members: u64) -> bool {
+/// says so in a coverage record, with the members its index `listed`, when
+/// one was read).
+fn too_many(cx: &Ctx, sink: &mut dyn Sink, path: &str, members: u64, listed: Option<u64>) -> bool {
     if members < cx.limits.max_members {
         return false;
     }
+    let listed = listed.map_or(String::new(), |n| format!(" of the {n} it lists"));
     let hit = LimitHit::new(
         Limit::Members,
-        format!("members after the first {members} not scanned"),
+        format!("members after the first {members}{listed} not scanned"),
     );
     sink.skip(path, Reason::Limit, hit.to_string(), None);
     true
@@ -212,7 +214,7 @@ pub fn zip_seekable<R: Read + Seek>(
         if src.rewind().is_err() {
             return false;
         }
-        return zip_local_headers(cx, top, sink, path, depth, &mut src);
+        return zip_local_headers(cx, top, sink, path, depth, &mut src, Some(entries));
     }
     if src.rewind().is_err() {
         return false;
@@ -226,7 +228,7 @@ pub fn zip_seekable<R: Read + Seek>(
             if src.rewind().is_err() {
                 return false;
             }
-            zip_local_headers(cx, top, sink, path, depth, &mut src);
+            zip_local_headers(cx, top, sink, path, depth, &mut src, None);
             return false;
         }
     };
@@ -285,7 +287,7 @@ pub fn zip_stream(
         Ok(Ok(bytes)) => zip_seekable(cx, top, sink, path, depth, Cursor::new(bytes)),
         Ok(Err(got)) => {
             let mut all = Cursor::new(got).chain(r);
-            zip_local_headers(cx, top, sink, path, depth, &mut all)
+            zip_local_headers(cx, top, sink, path, depth, &mut all, None)
         }
         Err(e) => {
             skip_error(sink, path, &e, None);
@@ -295,7 +297,8 @@ pub fn zip_stream(
 }
 
 /// Reads a zip front to back from its local file headers: for zips too big
-/// to hold, and for damaged ones without a central directory.
+/// to hold or to list, and for damaged ones without a central directory.
+/// `listed`: the entries its end record declares, if that was read.
 fn zip_local_headers(
     cx: &Ctx,
     top: &Top,
@@ -303,6 +306,7 @@ fn zip_local_headers(
     path: &str,
     depth: u32,
     mut r: &mut dyn Read,
+    listed: Option<u64>,
 ) -> bool {
     let mut members = 0u64;
     let mut ok = true;
@@ -323,7 +327,7 @@ fn zip_local_headers(
             .map(|n| n.into_owned())
             .unwrap_or_else(|_| format!("member-{members}"));
         let mpath = member_path(path, &name);
-        if too_many(cx, sink, path, members) {
+        if too_many(cx, sink, path, members, listed) {
             return false;
         }
         members += 1;
