@@ -16,15 +16,23 @@ fn split(line: &[u8], delim: u8) -> Vec<(usize, usize)> {
     split_from(line, delim, false)
 }
 
+/// Whether `b` ends a field: a delimiter outside quotes. A quote flips
+/// `quoted`.
+fn ends_field(b: u8, delim: u8, quoted: &mut bool) -> bool {
+    if b == b'"' {
+        *quoted = !*quoted;
+        return false;
+    }
+    b == delim && !*quoted
+}
+
 /// [`split`] of a part of a line that starts inside quotes or not.
 fn split_from(line: &[u8], delim: u8, quoted: bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut s = 0;
     let mut quoted = quoted;
     for (i, &b) in line.iter().enumerate() {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if b == delim && !quoted {
+        if ends_field(b, delim, &mut quoted) {
             out.push((s, i));
             s = i + 1;
         }
@@ -253,11 +261,7 @@ impl Attributor for Csv {
             None => new,
         };
         for &b in tail {
-            if b == b'"' {
-                self.quoted = !self.quoted;
-            } else if b == self.delim && !self.quoted {
-                self.fields += 1;
-            }
+            self.fields += usize::from(ends_field(b, self.delim, &mut self.quoted));
         }
         self.seen = base + end as u64;
     }
