@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-all=(kernel detector encodings container zip tar office pdf mail sql csv json sqlite)
+all=(kernel detector encodings container zip tar office pdf mail sql csv json sqlite pgdump)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -120,6 +120,10 @@ for target in sys.argv[1:]:
             put(target, "containers-" + n, read("containers", n), b"\x00\x40")
     elif target == "sqlite":
         put(target, "shop.sqlite", read("structured", "shop.sqlite"))
+    elif target == "pgdump":
+        for n in structured:
+            if n.endswith(".dump"):
+                put(target, n, read("structured", n))
 EOF
 
 failed=()

@@ -158,6 +158,11 @@ fi
 pgc "$pg_bin/pg_dump" "${restrict[@]}" -d "$DB" >"$out/pg_plain.sql"
 pgc "$pg_bin/pg_dump" "${restrict[@]}" --inserts -d "$DB" >"$out/pg_inserts.sql"
 pgc "$pg_bin/pg_dump" "${restrict[@]}" --column-inserts -d "$DB" >"$out/pg_column_inserts.sql"
+# The custom-format archive (pg_dump -Fc, what most PostgreSQL backups are):
+# compressed with zlib by default, and once uncompressed (-Z0). No restrict key:
+# archives carry none.
+pgc "$pg_bin/pg_dump" -Fc -d "$DB" >"$out/pg_custom.dump"
+pgc "$pg_bin/pg_dump" -Fc -Z0 -d "$DB" >"$out/pg_custom_z0.dump"
 PG_DUMP_VERSION=$("$pg_bin/pg_dump" --version)
 PG_SERVER_VERSION=$(pgc "$pg_bin/psql" -X -A -t -d "$DB" -c 'SHOW server_version')
 runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null
@@ -515,6 +520,26 @@ for name, (dialect, tool) in files.items():
     doc[name] = analyse_text(name, dialect)
     server = ("PostgreSQL " + E["PG_SERVER_VERSION"]) if dialect == "pg" else ("MariaDB " + E["MY_SERVER_VERSION"])
     made_by[name] = "%s; server %s" % (tool, server)
+# A custom-format archive holds the rows of pg_plain.sql; it is read as the
+# SQL script pg_restore would write from it, so each number has the same
+# table, column, row and key there (its line is that script's, not checked).
+for name in ["pg_custom.dump", "pg_custom_z0.dump"]:
+    d = json.loads(json.dumps(doc["pg_plain.sql"]))
+    for recs in d.values():
+        for r in recs:
+            r.pop("line", None)
+            if "table" in r and "row" in r:
+                r["member"] = name + "!pg_restore.sql"
+    doc[name] = d
+    made_by[name] = made_by["pg_plain.sql"].replace("pg_dump (", "pg_dump -Fc%s (" % (" -Z0" if "z0" in name else ""), 1)
+raw = open(os.path.join(out, "pg_custom_z0.dump"), "rb").read()
+for needle in PANS:
+    if raw.count(needle.encode()) != 1:
+        fail("pg_custom_z0.dump: number ending %s not stored once, uncompressed" % needle[-4:])
+gz = open(os.path.join(out, "pg_custom.dump"), "rb").read()
+for needle in PANS:
+    if needle.encode() in gz:
+        fail("pg_custom.dump: number ending %s readable without decompressing" % needle[-4:])
 doc["shop.sqlite"] = analyse_sqlite("shop.sqlite")
 made_by["shop.sqlite"] = "sqlite3 CLI " + E["SQLITE_VERSION"]
 doc["made_by"] = made_by

@@ -641,6 +641,74 @@ fn pg_dump(pan: &Pan) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A pg_dump custom-format archive (version 1.14, as PostgreSQL 12 to 15
+/// write it) of `pg_dump(pan)`'s table: its TOC (the table, its data, its
+/// key) and the rows in one zlib-compressed data block.
+fn pg_custom(pan: &Pan) -> io::Result<Vec<u8>> {
+    fn int(a: &mut Vec<u8>, v: i64) {
+        a.push(u8::from(v < 0));
+        a.extend_from_slice(&(v.unsigned_abs() as u32).to_le_bytes());
+    }
+    fn string(a: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            None => int(a, -1),
+            Some(s) => {
+                int(a, s.len() as i64);
+                a.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+    let mut a = b"PGDMP\x01\x0e\x00\x04\x08\x01".to_vec();
+    int(&mut a, -1); // zlib, its default level
+    for v in [0, 0, 10, 17, 5, 124, 0] {
+        int(&mut a, v); // 2024-06-17 10:00:00
+    }
+    for s in ["shop", "15.18", "15.18"] {
+        string(&mut a, Some(s));
+    }
+    // (id, data?, tag, desc, section, definition, COPY statement)
+    type Entry<'a> = (i64, bool, &'a str, &'a str, i64, &'a str, Option<&'a str>);
+    let entries: [Entry; 3] = [
+        (215, false, "payments", "TABLE", 2,
+         "CREATE TABLE public.payments (\n    id integer NOT NULL,\n    pan character varying(19),\n    amount numeric(10,2)\n);\n", None),
+        (3321, true, "payments", "TABLE DATA", 3, "",
+         Some("COPY public.payments (id, pan, amount) FROM stdin;\n")),
+        (3170, false, "payments payments_pkey", "CONSTRAINT", 4,
+         "ALTER TABLE ONLY public.payments\n    ADD CONSTRAINT payments_pkey PRIMARY KEY (id);\n", None),
+    ];
+    int(&mut a, entries.len() as i64);
+    for (id, data, tag, desc, section, defn, copy) in entries {
+        int(&mut a, id);
+        int(&mut a, i64::from(data));
+        string(&mut a, Some("1259"));
+        string(&mut a, Some("16390"));
+        string(&mut a, Some(tag));
+        string(&mut a, Some(desc));
+        int(&mut a, section);
+        string(&mut a, Some(defn));
+        string(&mut a, None); // drop statement
+        string(&mut a, copy);
+        string(&mut a, Some("public"));
+        string(&mut a, Some("")); // tablespace
+        string(&mut a, Some("heap"));
+        string(&mut a, Some("shop"));
+        string(&mut a, Some("false"));
+        string(&mut a, None); // no dependencies
+        a.push(if data { 2 } else { 3 }); // data offset: set / none
+        a.extend_from_slice(&[0; 8]);
+    }
+    let rows = format!("1\t{}\t19.99\n", pan.digits());
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(rows.as_bytes())?;
+    let packed = z.finish()?;
+    a.push(1); // a data block
+    int(&mut a, 3321);
+    int(&mut a, packed.len() as i64);
+    a.extend_from_slice(&packed);
+    int(&mut a, 0);
+    Ok(a)
+}
+
 /// A SQLite database written by SQLite: table `cards`, the numbers in
 /// column `card_number`, rows 1 and 2.
 fn sqlite(path: &Path, row1: &Pan, row2: &Pan) -> Result<()> {
@@ -979,6 +1047,18 @@ pub fn plant(dir: &Path) -> Result<Vec<Case>> {
         &pg_dump(&m),
         vec![Planted::new(P, &m, "payments.sql")
             .line(17)
+            .at("table", "payments")
+            .at("column", "pan")
+            .at("row", 1)
+            .at("pk", "1")],
+    )?;
+
+    let m = p.pan("mastercard", "2", 16)?;
+    p.case(
+        "pg_dump_custom",
+        "shop.dump",
+        &pg_custom(&m)?,
+        vec![Planted::new(P, &m, "shop.dump!pg_restore.sql")
             .at("table", "payments")
             .at("column", "pan")
             .at("row", 1)

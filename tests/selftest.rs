@@ -9,7 +9,7 @@ use std::process::{Output, Stdio};
 use crate::util::{bin, contains_pan, full_pan_runs, Tree};
 
 /// Every format the self-test must cover.
-const FORMATS: [&str; 32] = [
+const FORMATS: [&str; 33] = [
     "text",
     "log_grouped_spaces",
     "log_grouped_dashes",
@@ -38,6 +38,7 @@ const FORMATS: [&str; 32] = [
     "mbox",
     "mysqldump",
     "pg_dump_copy",
+    "pg_dump_custom",
     "csv",
     "json",
     "json_lines",

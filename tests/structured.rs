@@ -36,6 +36,9 @@ fn same_place(name: &str, want: &serde_json::Value, got: &serde_json::Value) {
     if let Some(line) = want.get("line") {
         assert_eq!(&got["line"], line, "{name}: line of {got}");
     }
+    if let Some(member) = want.get("member") {
+        assert_eq!(&got["path"], member, "{name}: path of {got}");
+    }
 }
 
 #[test]
@@ -117,7 +120,77 @@ fn dumps_made_by_real_databases_say_where_each_number_is() {
             );
         }
     }
-    assert_eq!(files, 6);
+    assert_eq!(files, 8);
+}
+
+/// The z0 archive (rows stored uncompressed) cut after the Mastercard
+/// number's row, with its version byte changed, and the compressed one
+/// with its version byte changed.
+#[test]
+fn a_damaged_pg_dump_archive_is_read_as_far_as_it_goes() {
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir().join("expected.json")).unwrap()).unwrap();
+    let z0 = std::fs::read(dir().join("pg_custom_z0.dump")).unwrap();
+    let packed = std::fs::read(dir().join("pg_custom.dump")).unwrap();
+    let mc = expected["pg_plain.sql"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["brand"] == "mastercard")
+        .unwrap();
+    let first6 = mc["first6"].as_str().unwrap().as_bytes();
+    let at = z0.windows(6).position(|w| w == first6).unwrap();
+    let t = Tree::new();
+    t.file("cut.dump", &z0[..at + 40]);
+    t.file("newer.dump", newer_bytes(&packed)); // archive version 1.99
+    let (code, recs) = jsonl(&["--no-progress", t.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let skipped = of_type(&recs, "skipped");
+    let cut = skipped
+        .iter()
+        .find(|s| {
+            s["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("cut.dump!pg_restore.sql")
+        })
+        .unwrap_or_else(|| panic!("{skipped:#?}"));
+    assert_eq!(cut["reason"], "corrupt", "{cut}");
+    let newer = skipped
+        .iter()
+        .find(|s| s["path"].as_str().unwrap().ends_with("newer.dump"))
+        .unwrap_or_else(|| panic!("{skipped:#?}"));
+    assert_eq!(newer["reason"], "unsupported", "{newer}");
+    assert!(
+        newer["detail"].as_str().unwrap().contains("1.99"),
+        "{newer}"
+    );
+    // The rows before the cut, each in its place; nothing from the
+    // compressed archive of an unknown version.
+    let pans: Vec<_> = of_type(&recs, "finding")
+        .into_iter()
+        .filter(|f| f["kind"] == "pan")
+        .collect();
+    assert_eq!(pans.len(), 2, "{pans:#?}");
+    for p in &pans {
+        assert!(p["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("cut.dump!pg_restore.sql"));
+        assert_eq!(p["location"]["table"], "customers", "{p}");
+        assert_eq!(p["location"]["column"], "card_number", "{p}");
+    }
+    // Alone, the unknown version is an incomplete scan, not a clean one.
+    let t2 = Tree::new();
+    t2.file("newer.dump", newer_bytes(&packed));
+    let (code, _) = jsonl(&["--no-progress", t2.path().to_str().unwrap()]);
+    assert_eq!(code, 3);
+}
+
+fn newer_bytes(packed: &[u8]) -> Vec<u8> {
+    let mut v = packed.to_vec();
+    v[6] = 99;
+    v
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Containers: the decoding stage between reading and scanning. A stream is
 //! recognised by its first bytes (never by its name) and, when it is a
 //! compressed stream (gzip, bzip2, xz, zstd), an archive (tar, zip and
-//! everything built on zip), an office document, a PDF or mail, opened so
-//! that what it holds reaches the scanner: decompressed bytes, archive
-//! members, the text of documents with where each piece of it came from.
+//! everything built on zip), an office document, a PDF, mail or a pg_dump
+//! custom-format archive, opened so that what it holds reaches the scanner:
+//! decompressed bytes, archive members, the text of documents with where
+//! each piece of it came from, a database backup as its restore script.
 //! Anything else is scanned as raw bytes. Members nest to any mix
 //! (`backup.tar.gz!site/db.zip!dump.sql`); a member's path joins its
 //! containers with `!`.
@@ -21,6 +22,7 @@ pub mod limits;
 pub mod mail;
 pub mod office;
 pub mod pdf;
+pub mod pgdump;
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek};
@@ -194,6 +196,8 @@ pub enum Format {
     Mail,
     /// An mbox mailbox: messages each after a `From ` line.
     Mbox,
+    /// A PostgreSQL custom-format archive (`pg_dump -Fc`).
+    PgDump,
 }
 
 impl Format {
@@ -209,6 +213,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Mail => "mail",
             Format::Mbox => "mbox",
+            Format::PgDump => "pg_dump archive",
         }
     }
 }
@@ -238,6 +243,8 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::Zstd
     } else if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
         Format::Zip
+    } else if pgdump::sniff(head) {
+        Format::PgDump
     } else if is_tar(head) {
         Format::Tar
     } else if head.len() >= 8 && PDF_MAGIC.find(&head[..head.len().min(1024)]).is_some() {
@@ -326,6 +333,13 @@ impl Parsed {
         raw(sink, path, depth, bytes);
         true
     }
+}
+
+/// The largest zstd window (log2) a stream may declare: the decoder
+/// memory bound.
+fn window_log(cx: &Ctx) -> u32 {
+    let memory = cx.limits.max_buffer.max(DECODER_MEMORY);
+    (63 - memory.leading_zeros()).clamp(10, 31)
 }
 
 /// A decoder whose error for a stream over its memory bound is a
@@ -678,8 +692,7 @@ fn node_as(
                         .map_err(io::Error::from)
                 }
                 _ => zstd::stream::read::Decoder::new(counted).and_then(|mut d| {
-                    let log = (63 - memory.leading_zeros()).clamp(10, 31);
-                    d.window_log_max(log)?;
+                    d.window_log_max(window_log(cx))?;
                     Ok(Box::new(d) as Box<dyn Read>)
                 }),
             };
@@ -702,6 +715,7 @@ fn node_as(
         Format::Pdf => pdf::scan(cx, sink, path, depth, r),
         Format::Mail => mail::scan_message_stream(cx, top, sink, path, depth, r),
         Format::Mbox => mail::scan_mbox(cx, top, sink, path, depth, r),
+        Format::PgDump => pgdump::scan(cx, top, sink, path, depth, r),
         Format::Plain => leaf(sink, path, depth, r),
     }
 }
