@@ -68,6 +68,8 @@ for target in sys.argv[1:]:
     elif target == "container":
         for n in containers:
             put(target, n, read("containers", n))
+        for n in sorted(os.listdir(os.path.join(td, "formats"))):
+            put(target, "formats-" + n, read("formats", n))
         for n in structured:
             put(target, n, read("structured", n))
         for n, d in text.items():

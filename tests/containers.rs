@@ -1,7 +1,8 @@
 //! Containers: the fixtures in testdata/containers (made by real tools, see
-//! scripts/mkfixtures.py) scanned by the real binary, each against the
-//! findings and coverage records listed in expected.json; then the limits,
-//! damaged archives, stdin and `--no-containers`.
+//! scripts/mkfixtures.py) and testdata/formats (formats decoded or only
+//! recognised, scripts/mkformats.py) scanned by the real binary, each
+//! against the findings and coverage records listed in its expected.json;
+//! then the limits, damaged archives, stdin and `--no-containers`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -14,9 +15,14 @@ fn fixtures() -> PathBuf {
 
 /// Runs the binary in the fixtures directory with `--format jsonl`.
 fn scan_fixture(args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    scan_in(&fixtures(), args)
+}
+
+/// Runs the binary in `dir` with `--format jsonl`.
+fn scan_in(dir: &Path, args: &[&str]) -> (i32, Vec<serde_json::Value>) {
     let mut a = vec!["--format", "jsonl", "--no-progress"];
     a.extend_from_slice(args);
-    let out = run_in(&fixtures(), &a);
+    let out = run_in(dir, &a);
     let code = out.status.code().expect("exit code");
     let text = String::from_utf8(out.stdout).unwrap();
     let recs = text
@@ -28,12 +34,28 @@ fn scan_fixture(args: &[&str]) -> (i32, Vec<serde_json::Value>) {
 
 #[test]
 fn every_fixture_reports_its_findings_and_coverage() {
+    check_fixtures(&fixtures(), 19);
+}
+
+/// Files of formats pan-scan decodes (lz4) or only recognises: a 7z, lzip,
+/// lzop, compress, cabinet or squashfs file is `unsupported`, a gpg,
+/// openssl or age file `encrypted`, each scanned raw as well, and a run
+/// holding only such a file ends `incomplete` (exit 3), not clean.
+#[test]
+fn recognised_formats_are_decoded_or_reported() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/formats");
+    check_fixtures(&dir, 12);
+}
+
+/// Scans each file listed in `dir`'s expected.json (at least `at_least`)
+/// and checks its findings, coverage records and exit code.
+fn check_fixtures(dir: &Path, at_least: usize) {
     let expected: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(fixtures().join("expected.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
     let expected = expected.as_object().unwrap();
-    assert!(expected.len() >= 19, "fixtures missing");
+    assert!(expected.len() >= at_least, "fixtures missing");
     for (name, want) in expected {
-        let (code, recs) = scan_fixture(&[name]);
+        let (code, recs) = scan_in(dir, &[name]);
         let found = of_type(&recs, "finding");
         let skipped = of_type(&recs, "skipped");
         let want_f = want["findings"].as_array().unwrap();

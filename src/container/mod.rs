@@ -21,6 +21,7 @@ pub mod archive;
 pub mod limits;
 pub mod mail;
 pub mod office;
+pub mod opaque;
 pub mod pdf;
 pub mod pgdump;
 
@@ -31,6 +32,7 @@ use crate::coverage::{io_detail, Reason};
 use crate::redact;
 use crate::structured::{self, Attributor};
 pub use limits::{Ctx, Limit, LimitHit, Limits, Top};
+pub use opaque::Opaque;
 
 /// Where in a document a piece of text came from (`sheet`, `cell`, `page`,
 /// `paragraph`, `message`, `part`, ...), as it appears in a finding's
@@ -189,6 +191,8 @@ pub enum Format {
     Bzip2,
     Xz,
     Zstd,
+    /// An lz4 frame stream (`lz4`, PostgreSQL's and Linux tools' lz4 files).
+    Lz4,
     Zip,
     Tar,
     Pdf,
@@ -198,6 +202,8 @@ pub enum Format {
     Mbox,
     /// A PostgreSQL custom-format archive (`pg_dump -Fc`).
     PgDump,
+    /// Recognised, not opened: scanned raw with a coverage record.
+    Opaque(Opaque),
 }
 
 impl Format {
@@ -208,12 +214,14 @@ impl Format {
             Format::Bzip2 => "bzip2",
             Format::Xz => "xz",
             Format::Zstd => "zstd",
+            Format::Lz4 => "lz4",
             Format::Zip => "zip",
             Format::Tar => "tar",
             Format::Pdf => "pdf",
             Format::Mail => "mail",
             Format::Mbox => "mbox",
             Format::PgDump => "pg_dump archive",
+            Format::Opaque(o) => o.label(),
         }
     }
 }
@@ -243,8 +251,12 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::Zstd
     } else if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
         Format::Zip
+    } else if starts(&[0x04, 0x22, 0x4D, 0x18]) {
+        Format::Lz4
     } else if pgdump::sniff(head) {
         Format::PgDump
+    } else if let Some(o) = Opaque::sniff(head) {
+        Format::Opaque(o)
     } else if is_tar(head) {
         Format::Tar
     } else if head.len() >= 8 && PDF_MAGIC.find(&head[..head.len().min(1024)]).is_some() {
@@ -423,6 +435,7 @@ pub fn inner_name(path: &str) -> String {
         (".bz", ""),
         (".xz", ""),
         (".zst", ""),
+        (".lz4", ""),
         (".zstd", ""),
     ] {
         if lower.ends_with(suffix) && base.len() > suffix.len() {
@@ -661,6 +674,11 @@ fn node_as(
     format: Format,
     r: &mut dyn Read,
 ) -> bool {
+    if let Format::Opaque(o) = format {
+        // Nothing to open: the raw bytes, and what they may hide.
+        sink.skip(path, o.reason(), o.detail(), None);
+        return leaf(sink, path, depth, r);
+    }
     if depth >= cx.limits.max_depth {
         // Too deep to open: its raw bytes are still scanned.
         let hit = LimitHit::new(
@@ -671,7 +689,7 @@ fn node_as(
         return leaf(sink, path, depth, r);
     }
     match format {
-        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => {
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd | Format::Lz4 => {
             let inner = member_path(path, &inner_name(path));
             let counted = limits::Counted::new(r);
             let consumed = counted.counter();
@@ -682,6 +700,7 @@ fn node_as(
             let made: io::Result<Box<dyn Read + '_>> = match format {
                 Format::Gzip => Ok(Box::new(flate2::read::MultiGzDecoder::new(counted))),
                 Format::Bzip2 => Ok(Box::new(bzip2::read::MultiBzDecoder::new(counted))),
+                Format::Lz4 => Ok(Box::new(lz4_flex::frame::FrameDecoder::new(counted))),
                 Format::Xz => {
                     let flags = liblzma::stream::CONCATENATED;
                     liblzma::stream::Stream::new_auto_decoder(memory, flags)
@@ -716,6 +735,7 @@ fn node_as(
         Format::Mail => mail::scan_message_stream(cx, top, sink, path, depth, r),
         Format::Mbox => mail::scan_mbox(cx, top, sink, path, depth, r),
         Format::PgDump => pgdump::scan(cx, top, sink, path, depth, r),
+        Format::Opaque(_) => unreachable!("handled above"),
         Format::Plain => leaf(sink, path, depth, r),
     }
 }
@@ -821,6 +841,7 @@ mod tests {
         assert_eq!(inner_name("logs/app.log.2.gz"), "app.log.2");
         assert_eq!(inner_name("a.zip!site.tgz"), "site.tar");
         assert_eq!(inner_name("x/dump.sql.zst"), "dump.sql");
+        assert_eq!(inner_name("x/cards.csv.lz4"), "cards.csv");
         assert_eq!(inner_name("blob"), "blob");
         assert_eq!(inner_name(".gz"), ".gz");
     }

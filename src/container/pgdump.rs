@@ -6,7 +6,7 @@
 //! An archive is a header, a table of contents (TOC: one entry per object,
 //! with its SQL definition and, for a table's data, its `COPY` statement),
 //! then the data blocks, each compressed on its own (zlib by default; none
-//! with `-Z0`; zstd or lz4 from PostgreSQL 16, archive version 1.15). The
+//! with `-Z0`; lz4 or zstd from PostgreSQL 16, archive version 1.15). The
 //! TOC's strings are plain bytes, but the rows are compressed: scanned raw,
 //! a compressed archive shows no card number at all. The layout followed
 //! here is PostgreSQL's `pg_backup_archiver.c` (`ReadHead`, `ReadToc`,
@@ -337,6 +337,7 @@ enum Decoder<'r> {
     Raw(Chunks<'r>),
     Zlib(flate2::read::ZlibDecoder<Chunks<'r>>),
     Zstd(zstd::stream::read::Decoder<'static, BufReader<Chunks<'r>>>),
+    Lz4(lz4_flex::frame::FrameDecoder<Chunks<'r>>),
 }
 
 impl<'r> Decoder<'r> {
@@ -349,7 +350,7 @@ impl<'r> Decoder<'r> {
                 d.window_log_max(window_log)?;
                 Decoder::Zstd(d)
             }
-            Compression::Lz4 => unreachable!("refused before the data"),
+            Compression::Lz4 => Decoder::Lz4(lz4_flex::frame::FrameDecoder::new(chunks)),
         })
     }
 
@@ -358,6 +359,7 @@ impl<'r> Decoder<'r> {
             Decoder::Raw(c) => c,
             Decoder::Zlib(d) => d.into_inner(),
             Decoder::Zstd(d) => d.finish().into_inner(),
+            Decoder::Lz4(d) => d.into_inner(),
         }
     }
 }
@@ -368,6 +370,7 @@ impl Read for Decoder<'_> {
             Decoder::Raw(c) => c.read(buf),
             Decoder::Zlib(d) => d.read(buf),
             Decoder::Zstd(d) => d.read(buf),
+            Decoder::Lz4(d) => d.read(buf),
         }
     }
 }
@@ -570,25 +573,6 @@ pub fn scan(
             return false;
         }
     };
-    if header.compression == Compression::Lz4 {
-        sink.skip(
-            path,
-            Reason::Unsupported,
-            "pg_dump archive compressed with lz4: its data blocks are not read \
-             (its table of contents is scanned)"
-                .into(),
-            None,
-        );
-        let mut text = toc.pre;
-        text.extend_from_slice(&toc.post);
-        leaf(
-            sink,
-            &member_path(path, SCRIPT),
-            depth + 1,
-            &mut Cursor::new(text),
-        );
-        return false;
-    }
     // From here on nothing needs to be kept.
     rec.get_mut().seen = None;
     let src: Box<dyn BufRead + '_> = Box::new(rec);
@@ -707,6 +691,11 @@ mod tests {
                 let mut z = flate2::write::ZlibEncoder::new(Vec::new(), Default::default());
                 z.write_all(data).unwrap();
                 z.finish().unwrap()
+            }
+            2 => {
+                let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+                e.write_all(data).unwrap();
+                e.finish().unwrap()
             }
             3 => zstd::encode_all(data, 3).unwrap(),
             _ => unreachable!(),
@@ -827,6 +816,7 @@ mod tests {
             (14, 0),
             (14, 1),
             (15, 1),
+            (15, 2),
             (15, 3),
             (16, 0),
             (16, 3),

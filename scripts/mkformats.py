@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Makes testdata/formats/: a CSV of card numbers packed by the real tools
+of formats pan-scan either decodes (lz4) or only recognises (7z, lzip, lzop,
+compress, cabinet, squashfs: compressed; gpg, openssl enc, age: encrypted),
+and testdata/formats/expected.json: for each file, the findings and the
+coverage record pan-scan must report. A recognised file is scanned raw too,
+so where a tool leaves the number readable (lzop stores short literals as
+they are) the raw finding is expected as well.
+
+    scripts/mkformats.py
+
+Tools, from Debian packages: lz4, p7zip-full, lzip, lzop, ncompress, gcab,
+squashfs-tools, gnupg, openssl, age (apt-get install lz4 p7zip-full lzip
+lzop ncompress gcab squashfs-tools gnupg openssl age).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+OUT = os.path.join(ROOT, "testdata", "formats")
+TOOLS = {"lz4": "lz4", "7z": "p7zip-full", "lzip": "lzip", "lzop": "lzop", "compress": "ncompress",
+         "gcab": "gcab", "mksquashfs": "squashfs-tools", "gpg": "gnupg", "openssl": "openssl",
+         "age": "age", "age-keygen": "age"}
+
+
+def luhn(body: str) -> str:
+    total = 0
+    for i, c in enumerate(reversed(body)):
+        d = int(c)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return body + str((10 - total % 10) % 10)
+
+
+def test_pans() -> set:
+    with open(os.path.join(ROOT, "rules", "test_pans.csv")) as f:
+        return {line.split(",")[0] for line in f if line[:1].isdigit()}
+
+
+def sh(*args, cwd=None, stdin=None, env=None) -> bytes:
+    return subprocess.run(args, cwd=cwd, input=stdin, env=env, check=True,
+                          capture_output=True).stdout
+
+
+def main():
+    missing = sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
+    if missing:
+        sys.exit("mkformats: apt-get install " + " ".join(missing))
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT)
+    known = test_pans()
+    tmp = tempfile.mkdtemp()
+    expected = {}
+    try:
+        # One CSV per file, each with its own number (Visa, 16 digits).
+        serial = [0]
+
+        def csv() -> tuple:
+            serial[0] += 1
+            pan = luhn("4539%011d" % (73_915_286_04 + 7919 * serial[0]))
+            assert len(pan) == 16 and pan not in known
+            path = os.path.join(tmp, "cards.csv")
+            with open(path, "w") as f:
+                f.write("name,card_number,expiry\nJane Doe,%s,12/27\n" % pan)
+            return pan, path
+
+        def record(name, pan, reason=None, member=None):
+            with open(os.path.join(OUT, name), "rb") as f:
+                raw = f.read()
+            findings = []
+            if member:
+                # Decoded: found in the member, its raw bytes not scanned.
+                findings.append({"path": name + "!" + member, "line": 2, "first6": pan[:6], "last4": pan[-4:]})
+            elif pan.encode() in raw:
+                line = raw[: raw.index(pan.encode())].count(b"\n") + 1
+                findings.append({"path": name, "line": line, "first6": pan[:6], "last4": pan[-4:]})
+            skipped = [{"path": name, "reason": reason}] if reason else []
+            expected[name] = {"findings": findings, "skipped": skipped}
+
+        def out(name, data):
+            with open(os.path.join(OUT, name), "wb") as f:
+                f.write(data)
+
+        # Decoded: an lz4 frame stream.
+        pan, src = csv()
+        out("cards.csv.lz4", sh("lz4", "-q", "-c", src))
+        record("cards.csv.lz4", pan, member="cards.csv")
+
+        # Recognised, compressed.
+        pan, src = csv()
+        sh("7z", "a", "-bd", "-mx=9", os.path.join(OUT, "backup.7z"), "cards.csv", cwd=tmp)
+        record("backup.7z", pan, "unsupported")
+        for name, cmd in [("cards.csv.lz", ["lzip", "-c"]), ("cards.csv.lzo", ["lzop", "-c"]),
+                          ("cards.csv.Z", ["compress", "-c"])]:
+            pan, src = csv()
+            out(name, sh(*cmd, src))
+            record(name, pan, "unsupported")
+        pan, src = csv()
+        sh("gcab", "-c", "-z", os.path.join(OUT, "cards.cab"), "cards.csv", cwd=tmp)
+        record("cards.cab", pan, "unsupported")
+        pan, src = csv()
+        tree = os.path.join(tmp, "tree")
+        os.makedirs(tree)
+        shutil.copy(src, tree)
+        sh("mksquashfs", tree, os.path.join(OUT, "site.sqsh"), "-noappend", "-quiet",
+           "-all-root", "-mkfs-time", "0", "-all-time", "0")
+        record("site.sqsh", pan, "unsupported")
+
+        # Recognised, encrypted.
+        home = os.path.join(tmp, "gnupg")
+        os.makedirs(home, mode=0o700)
+        env = dict(os.environ, GNUPGHOME=home)
+        for name, extra in [("cards.csv.gpg", []), ("cards.csv.asc", ["--armor"])]:
+            pan, src = csv()
+            sh("gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "hunter2",
+               "--symmetric", *extra, "-o", os.path.join(OUT, name), src, env=env)
+            record(name, pan, "encrypted")
+        for name, extra in [("cards.csv.enc", []), ("cards.csv.enc.b64", ["-a"])]:
+            pan, src = csv()
+            sh("openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-salt", "-pass", "pass:hunter2", *extra,
+               "-in", src, "-out", os.path.join(OUT, name))
+            record(name, pan, "encrypted")
+        pan, src = csv()
+        key = os.path.join(tmp, "age.key")
+        sh("age-keygen", "-o", key)
+        with open(key) as f:
+            recipient = [l.split(": ")[1].strip() for l in f if l.startswith("# public key")][0]
+        sh("age", "-r", recipient, "-o", os.path.join(OUT, "cards.csv.age"), src)
+        record("cards.csv.age", pan, "encrypted")
+    finally:
+        shutil.rmtree(tmp)
+    for name, want in expected.items():
+        if not want["findings"] and not want["skipped"]:
+            sys.exit("mkformats: %s: nothing expected" % name)
+    with open(os.path.join(OUT, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print("mkformats: %d files in %s" % (len(expected), os.path.relpath(OUT, ROOT)))
+
+
+if __name__ == "__main__":
+    main()
