@@ -70,6 +70,28 @@ for target in sys.argv[1:]:
             put(target, n, read("containers", n))
         for n in sorted(os.listdir(os.path.join(td, "formats"))):
             put(target, "formats-" + n, read("formats", n))
+        # A git repository's loose objects and pack, made by git.
+        import subprocess, tempfile
+        with tempfile.TemporaryDirectory() as g:
+            cmd = ["git", "-c", "user.name=f", "-c", "user.email=f@example.com", "-C", g]
+            subprocess.run(cmd + ["init", "-q"], check=True)
+            with open(os.path.join(g, "cards.txt"), "w") as f:
+                f.write(text["plain.txt"].decode() * 20)
+            subprocess.run(cmd + ["add", "."], check=True)
+            subprocess.run(cmd + ["commit", "-q", "-m", "card 4532015112830366"], check=True)
+            with open(os.path.join(g, "cards.txt"), "a") as f:
+                f.write("more 5425233430109903\n")
+            subprocess.run(cmd + ["commit", "-q", "-a", "-m", "more"], check=True)
+            objs = os.path.join(g, ".git", "objects")
+            for d, _, files in os.walk(objs):
+                for n in files:
+                    if len(n) == 38:
+                        put(target, "git-loose-" + n[:8], open(os.path.join(d, n), "rb").read())
+            subprocess.run(cmd + ["gc", "-q", "--aggressive", "--prune=now"], check=True)
+            pack = os.path.join(objs, "pack")
+            for n in os.listdir(pack):
+                if n.endswith(".pack"):
+                    put(target, "git.pack", open(os.path.join(pack, n), "rb").read())
         for n in structured:
             put(target, n, read("structured", n))
         for n, d in text.items():

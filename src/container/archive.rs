@@ -179,7 +179,13 @@ impl<R: Read> Read for Exact<R> {
 /// Whether an archive has given all the members the limit allows (then
 /// says so in a coverage record, with the members its index `listed`, when
 /// one was read).
-fn too_many(cx: &Ctx, sink: &mut dyn Sink, path: &str, members: u64, listed: Option<u64>) -> bool {
+pub(super) fn too_many(
+    cx: &Ctx,
+    sink: &mut dyn Sink,
+    path: &str,
+    members: u64,
+    listed: Option<u64>,
+) -> bool {
     if members < cx.limits.max_members {
         return false;
     }

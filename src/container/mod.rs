@@ -18,6 +18,7 @@
 //! record, and the scan goes on with the next member.
 
 pub mod archive;
+pub mod git;
 pub mod limits;
 pub mod mail;
 pub mod office;
@@ -202,6 +203,10 @@ pub enum Format {
     Mbox,
     /// A PostgreSQL custom-format archive (`pg_dump -Fc`).
     PgDump,
+    /// A git loose object (one zlib stream).
+    GitObject,
+    /// A git pack file.
+    GitPack,
     /// Recognised, not opened: scanned raw with a coverage record.
     Opaque(Opaque),
 }
@@ -221,6 +226,8 @@ impl Format {
             Format::Mail => "mail",
             Format::Mbox => "mbox",
             Format::PgDump => "pg_dump archive",
+            Format::GitObject => "git object",
+            Format::GitPack => "git pack",
             Format::Opaque(o) => o.label(),
         }
     }
@@ -255,6 +262,10 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::Lz4
     } else if pgdump::sniff(head) {
         Format::PgDump
+    } else if git::sniff_pack(head) {
+        Format::GitPack
+    } else if git::sniff_loose(head) {
+        Format::GitObject
     } else if let Some(o) = Opaque::sniff(head) {
         Format::Opaque(o)
     } else if is_tar(head) {
@@ -735,6 +746,8 @@ fn node_as(
         Format::Mail => mail::scan_message_stream(cx, top, sink, path, depth, r),
         Format::Mbox => mail::scan_mbox(cx, top, sink, path, depth, r),
         Format::PgDump => pgdump::scan(cx, top, sink, path, depth, r),
+        Format::GitObject => git::loose(cx, top, sink, path, depth, r),
+        Format::GitPack => git::pack(cx, top, sink, path, depth, r),
         Format::Opaque(_) => unreachable!("handled above"),
         Format::Plain => leaf(sink, path, depth, r),
     }
