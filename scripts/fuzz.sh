@@ -70,6 +70,16 @@ for target in sys.argv[1:]:
             put(target, n, read("containers", n))
         for n in sorted(os.listdir(os.path.join(td, "formats"))):
             put(target, "formats-" + n, read("formats", n))
+        # A GNU ar archive with a long-name table, made by ar.
+        import subprocess, tempfile
+        with tempfile.TemporaryDirectory() as a:
+            long = os.path.join(a, "a_member_name_longer_than_sixteen.csv")
+            with open(long, "wb") as f:
+                f.write(text["cards.csv"])
+            with open(os.path.join(a, "odd.txt"), "wb") as f:
+                f.write(b"odd\n")
+            subprocess.run(["ar", "rc", os.path.join(a, "x.a"), "odd.txt", os.path.basename(long)], cwd=a, check=True)
+            put(target, "lib.a", open(os.path.join(a, "x.a"), "rb").read())
         # A git repository's loose objects and pack, made by git.
         import subprocess, tempfile
         with tempfile.TemporaryDirectory() as g:

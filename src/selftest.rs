@@ -315,6 +315,20 @@ fn zstd(data: &[u8]) -> io::Result<Vec<u8>> {
     zstd::encode_all(data, 3)
 }
 
+fn lz4(data: &[u8]) -> io::Result<Vec<u8>> {
+    let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    e.write_all(data)?;
+    e.finish().map_err(io::Error::other)
+}
+
+/// A git loose object: `blob SIZE\0` and the content, zlib-compressed.
+fn git_blob(data: &[u8]) -> io::Result<Vec<u8>> {
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    write!(e, "blob {}\0", data.len())?;
+    e.write_all(data)?;
+    e.finish()
+}
+
 /// A ustar archive of regular files.
 fn tar(members: &[(&str, &[u8])]) -> io::Result<Vec<u8>> {
     let mut b = tar::Builder::new(Vec::new());
@@ -844,7 +858,7 @@ pub fn plant(dir: &Path) -> Result<Vec<Case>> {
         )
     };
     type Compress = fn(&[u8]) -> io::Result<Vec<u8>>;
-    let streams: [(&'static str, &str, &str, &str, &str, usize, Compress); 4] = [
+    let streams: [(&'static str, &str, &str, &str, &str, usize, Compress); 6] = [
         ("gzip", "visa", "4", "app.log.gz", "app.log", 16, gzip),
         (
             "bzip2",
@@ -864,6 +878,18 @@ pub fn plant(dir: &Path) -> Result<Vec<Case>> {
             "trace.log",
             16,
             zstd,
+        ),
+        ("lz4", "visa", "4", "debug.log.lz4", "debug.log", 16, lz4),
+        // A file deleted from a git work tree, its blob left in the
+        // object store (.git/objects/ab/cdef…).
+        (
+            "git_object",
+            "mastercard",
+            "2",
+            "3f9a0c51d2e8b7a6f4c3d2e1f0a9b8c7d6e5f4a3",
+            "blob",
+            16,
+            git_blob,
         ),
     ];
     for (format, brand, prefix, file, inner, len, compress) in streams {

@@ -447,3 +447,97 @@ fn a_damaged_git_pack_is_corrupt_after_what_was_read() {
     // not), so the run is either card data or incomplete, never clean.
     assert!(code == 1 || code == 3, "{code}");
 }
+
+/// Runs a tool (the real one) in `dir`.
+fn tool(dir: &Path, cmd: &str, args: &[&str]) {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(out.status.success(), "{cmd} {args:?}: {out:?}");
+}
+
+/// `ar` archives: a Debian package made by dpkg-deb (its data.tar.xz
+/// opened), a static library made by GNU ar (a long name from the `//`
+/// table), a BSD-style archive (names in the data, as macOS's ar writes
+/// them; written here, there being no BSD ar), and one cut short.
+#[test]
+fn ar_archives_and_debian_packages_are_opened() {
+    use crate::cli::{AMEX, MC, VISA};
+    let t = Tree::new();
+    let root = t.path();
+    t.file("pkg/DEBIAN/control", "Package: shop\nVersion: 1.0\nArchitecture: all\nMaintainer: Shop <shop@example.com>\nDescription: shop config\n");
+    t.file("pkg/etc/shop/payment.ini", format!("card={VISA}\n"));
+    tool(
+        root,
+        "dpkg-deb",
+        &["--build", "--root-owner-group", "pkg", "shop.deb"],
+    );
+    std::fs::remove_dir_all(root.join("pkg")).unwrap();
+    t.file(
+        "src/a_member_name_longer_than_sixteen.txt",
+        format!("card {MC}\n"),
+    );
+    // Odd: padded to an even offset before the next member.
+    t.file("src/odd.txt", "odd length\n");
+    t.file("src/end.txt", "the end of the library\n");
+    tool(
+        &root.join("src"),
+        "ar",
+        &[
+            "rc",
+            "../libshop.a",
+            "odd.txt",
+            "a_member_name_longer_than_sixteen.txt",
+            "end.txt",
+        ],
+    );
+    std::fs::remove_dir_all(root.join("src")).unwrap();
+    let mut bsd = b"!<arch>\n".to_vec();
+    let name = b"refunds_with_a_long_name.txt";
+    let body = format!("card {AMEX}\n");
+    bsd.extend_from_slice(
+        format!(
+            "#1/{:<13}0           0     0     100644  {:<10}`\n",
+            name.len(),
+            name.len() + body.len()
+        )
+        .as_bytes(),
+    );
+    bsd.extend_from_slice(name);
+    bsd.extend_from_slice(body.as_bytes());
+    t.file("bsd.a", &bsd);
+    let (code, recs) = jsonl(&["--no-progress", root.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(of_type(&recs, "skipped").is_empty(), "{recs:#?}");
+    let mut paths: Vec<String> = of_type(&recs, "finding")
+        .iter()
+        .map(|f| {
+            let p = f["path"].as_str().unwrap();
+            p[root.to_str().unwrap().len() + 1..].to_string()
+        })
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "bsd.a!refunds_with_a_long_name.txt",
+            "libshop.a!a_member_name_longer_than_sixteen.txt",
+            "shop.deb!data.tar.xz!data.tar!./etc/shop/payment.ini",
+        ]
+    );
+    // Cut inside its last member: that member is reported, the rest read.
+    let lib = std::fs::read(root.join("libshop.a")).unwrap();
+    let t2 = Tree::new();
+    t2.file("cut.a", &lib[..lib.len() - 4]);
+    let (code, recs) = jsonl(&["--no-progress", t2.path().to_str().unwrap()]);
+    let skipped = of_type(&recs, "skipped");
+    assert_eq!(skipped.len(), 1, "{skipped:#?}");
+    assert_eq!(skipped[0]["reason"], "corrupt");
+    assert!(skipped[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("cut.a!end.txt"));
+    assert_eq!(code, 1, "the number before the cut is found");
+}

@@ -9,7 +9,7 @@ use std::process::{Output, Stdio};
 use crate::util::{bin, contains_pan, full_pan_runs, Tree};
 
 /// Every format the self-test must cover.
-const FORMATS: [&str; 33] = [
+const FORMATS: [&str; 35] = [
     "text",
     "log_grouped_spaces",
     "log_grouped_dashes",
@@ -24,6 +24,8 @@ const FORMATS: [&str; 33] = [
     "bzip2",
     "xz",
     "zstd",
+    "lz4",
+    "git_object",
     "tar",
     "tar_gz",
     "zip",

@@ -104,7 +104,7 @@ pub fn tar(
         // member cut short must not count as read to its end.
         let exact = kind.is_file() || kind.is_contiguous();
         let size = if exact { entry.size() } else { u64::MAX };
-        let mut member = Exact::new(&mut entry, size);
+        let mut member = Exact::new(&mut entry, size, "tar");
         ok &= node(cx, top, sink, &mpath, depth + 1, &mut member);
         if sink.stopped() {
             return false;
@@ -115,6 +115,146 @@ pub fn tar(
         let _ = io::copy(&mut entry, &mut io::sink());
     }
     ok
+}
+
+/// Whether `head` starts an `ar` archive (Debian packages, static
+/// libraries) with a member header after its magic, or an empty one.
+pub fn is_ar(head: &[u8]) -> bool {
+    head.starts_with(b"!<arch>\n") && (head.len() == 8 || head.get(66..68) == Some(b"`\n"))
+}
+
+/// An `ar` archive (a Debian package's `control.tar.xz` and `data.tar.xz`,
+/// a static library's objects): each member in turn through the container
+/// layer. The layout (60-byte headers, GNU `//` long names and `/N`
+/// references, BSD `#1/N` names in the data, members padded to even
+/// offsets) is read here rather than by the `ar` crate, which allocates
+/// whatever size a name table declares before reading it.
+pub fn ar(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    r: &mut dyn Read,
+) -> bool {
+    let mut magic = [0u8; 8];
+    if let Err(e) = r.read_exact(&mut magic) {
+        skip_error(sink, path, &e, None);
+        return false;
+    }
+    let mut names: Vec<u8> = Vec::new();
+    let mut members = 0u64;
+    let mut ok = true;
+    loop {
+        let mut h = [0u8; 60];
+        match read_full(r, &mut h) {
+            Ok(0) => return ok,
+            Ok(60) if &h[58..60] == b"`\n" => {}
+            Ok(n) => {
+                let e = io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("ar: a bad member header ({n} bytes) after {members} members"),
+                );
+                skip_error(sink, path, &e, None);
+                return false;
+            }
+            Err(e) => {
+                skip_error(sink, path, &e, None);
+                return false;
+            }
+        }
+        let field = |a: usize, b: usize| String::from_utf8_lossy(&h[a..b]).trim_end().to_string();
+        let Ok(size) = field(48, 58).parse::<u64>() else {
+            let e = io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("ar: a member size that is not a number, after {members} members"),
+            );
+            skip_error(sink, path, &e, None);
+            return false;
+        };
+        let raw = field(0, 16);
+        let mut data = (&mut *r).take(size);
+        let name = if raw == "//" {
+            // GNU's table of long names, kept (up to the buffer limit).
+            names.clear();
+            if size > cx.limits.max_buffer {
+                let hit = LimitHit::new(
+                    Limit::Buffer,
+                    format!("ar: a long-name table of {size} bytes; members after it not scanned"),
+                );
+                sink.skip(path, Reason::Limit, hit.to_string(), None);
+                return false;
+            }
+            if let Err(e) = data.read_to_end(&mut names) {
+                skip_error(sink, path, &e, None);
+                return false;
+            }
+            None
+        } else if raw == "/" || raw == "/SYM64/" || raw.starts_with("__.SYMDEF") {
+            None // the symbol index: names of symbols, not a file
+        } else if let Some(n) = raw.strip_prefix("#1/").and_then(|n| n.parse::<u64>().ok()) {
+            // BSD: the name is the data's first n bytes.
+            let mut name = Vec::new();
+            let _ = (&mut data).take(n.min(4096)).read_to_end(&mut name);
+            let _ = io::copy(
+                &mut (&mut data).take(n.saturating_sub(4096)),
+                &mut io::sink(),
+            );
+            let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+            Some(String::from_utf8_lossy(&name[..end]).into_owned())
+        } else if let Some(at) = raw.strip_prefix('/').and_then(|n| n.parse::<usize>().ok()) {
+            let rest = names.get(at..).unwrap_or_default();
+            let end = rest
+                .windows(2)
+                .position(|w| w == b"/\n")
+                .or_else(|| rest.iter().position(|&b| b == b'\n'))
+                .unwrap_or(rest.len());
+            Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+        } else {
+            Some(raw.strip_suffix('/').unwrap_or(&raw).to_string())
+        };
+        if let Some(name) = name {
+            if too_many(cx, sink, path, members, None) {
+                return false;
+            }
+            members += 1;
+            let left = data.limit();
+            let mut member = Exact::new(&mut data, left, "ar");
+            ok &= node(
+                cx,
+                top,
+                sink,
+                &member_path(path, &name),
+                depth + 1,
+                &mut member,
+            );
+            if sink.stopped() {
+                return false;
+            }
+        }
+        // The rest of the member, and the padding to an even offset.
+        let pad = size % 2;
+        if let Err(e) = io::copy(&mut data, &mut io::sink())
+            .and_then(|_| io::copy(&mut (&mut *r).take(pad), &mut io::sink()))
+        {
+            skip_error(sink, path, &e, None);
+            return false;
+        }
+    }
+}
+
+/// Reads until `buf` is full or the stream ends; the bytes read.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// Room in the header budget for the 512-byte headers and padding that go
@@ -150,14 +290,17 @@ struct Exact<R> {
     inner: R,
     size: u64,
     read: u64,
+    /// The archive format, for the error.
+    what: &'static str,
 }
 
 impl<R> Exact<R> {
-    fn new(inner: R, size: u64) -> Self {
+    fn new(inner: R, size: u64, what: &'static str) -> Self {
         Exact {
             inner,
             size,
             read: 0,
+            what,
         }
     }
 }
@@ -169,7 +312,10 @@ impl<R: Read> Read for Exact<R> {
         if n == 0 && !buf.is_empty() && self.read < self.size && self.size != u64::MAX {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("tar member cut short: {} of {} bytes", self.read, self.size),
+                format!(
+                    "{} member cut short: {} of {} bytes",
+                    self.what, self.read, self.size
+                ),
             ));
         }
         Ok(n)

@@ -203,6 +203,8 @@ pub enum Format {
     Mbox,
     /// A PostgreSQL custom-format archive (`pg_dump -Fc`).
     PgDump,
+    /// An `ar` archive (`.deb`, `.a`).
+    Ar,
     /// A git loose object (one zlib stream).
     GitObject,
     /// A git pack file.
@@ -227,6 +229,7 @@ impl Format {
             Format::Mbox => "mbox",
             Format::PgDump => "pg_dump archive",
             Format::GitObject => "git object",
+            Format::Ar => "ar",
             Format::GitPack => "git pack",
             Format::Opaque(o) => o.label(),
         }
@@ -262,6 +265,8 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::Lz4
     } else if pgdump::sniff(head) {
         Format::PgDump
+    } else if archive::is_ar(head) {
+        Format::Ar
     } else if git::sniff_pack(head) {
         Format::GitPack
     } else if git::sniff_loose(head) {
@@ -747,6 +752,7 @@ fn node_as(
         Format::Mbox => mail::scan_mbox(cx, top, sink, path, depth, r),
         Format::PgDump => pgdump::scan(cx, top, sink, path, depth, r),
         Format::GitObject => git::loose(cx, top, sink, path, depth, r),
+        Format::Ar => archive::ar(cx, top, sink, path, depth, r),
         Format::GitPack => git::pack(cx, top, sink, path, depth, r),
         Format::Opaque(_) => unreachable!("handled above"),
         Format::Plain => leaf(sink, path, depth, r),

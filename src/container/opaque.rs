@@ -1,6 +1,7 @@
 //! Formats pan-scan recognises but cannot open: archives and compressed
 //! streams it has no decoder for (7z, RAR, lzip, lzop, `compress`, cabinet,
-//! RPM payloads, squashfs) and encrypted files (OpenPGP, `openssl enc`,
+//! RPM payloads, squashfs, Outlook PST/OST mail stores, whose blocks are
+//! encoded by default) and encrypted files (OpenPGP, `openssl enc`,
 //! age, LUKS, Ansible Vault, KeePass). Scanned as raw bytes, such a file
 //! shows no card number even when it holds thousands, so each one gets a
 //! coverage record (`unsupported` or `encrypted`) besides its raw scan: a
@@ -21,6 +22,7 @@ pub enum Opaque {
     Cabinet,
     Rpm,
     Squashfs,
+    Pst,
     OpenPgp,
     OpenSsl,
     Age,
@@ -42,6 +44,7 @@ impl Opaque {
             Opaque::Cabinet => "cabinet (.cab) archive",
             Opaque::Rpm => "RPM package",
             Opaque::Squashfs => "squashfs image",
+            Opaque::Pst => "Outlook mail store (PST/OST)",
             Opaque::OpenPgp => "OpenPGP encrypted data",
             Opaque::OpenSsl => "openssl enc output",
             Opaque::Age => "age encrypted file",
@@ -99,6 +102,9 @@ impl Opaque {
             Opaque::Rpm
         } else if starts(b"hsqs") && head.get(28..30) == Some(&[4, 0]) {
             Opaque::Squashfs
+        } else if starts(b"!BDN") && head.get(8..10) == Some(b"SM") {
+            // Its blocks are encoded by default ("compressible encryption").
+            Opaque::Pst
         } else if openpgp(head) {
             Opaque::OpenPgp
         } else if starts(b"Salted__") || starts(b"U2FsdGVkX1") {
@@ -197,6 +203,7 @@ mod tests {
             (b"MSCF\0\0\0\0\x50\x00", Opaque::Cabinet),
             (b"\xED\xAB\xEE\xDB\x03\x00", Opaque::Rpm),
             (&squash, Opaque::Squashfs),
+            (b"!BDN\x12\x34\x56\x78SM\x17\x00", Opaque::Pst),
             (b"-----BEGIN PGP MESSAGE-----\n\nhQEM", Opaque::OpenPgp),
             // gpg -c (old-format tag 3, v4, AES256, iterated S2K) and
             // gpg -e (tag 1 v3, RSA), as gpg 2.2 writes them.
