@@ -193,7 +193,10 @@ impl std::error::Error for Stopped {}
 
 /// Reads until `buf` is full, the stream ends, or an error (returned with
 /// the count read before it).
-fn read_full<R: Read>(rdr: &mut R, buf: &mut [u8]) -> (usize, Option<io::Error>) {
+pub(crate) fn read_full<R: Read + ?Sized>(
+    rdr: &mut R,
+    buf: &mut [u8],
+) -> (usize, Option<io::Error>) {
     let mut n = 0;
     while n < buf.len() {
         match rdr.read(&mut buf[n..]) {

@@ -147,18 +147,18 @@ pub fn ar(
     let mut ok = true;
     loop {
         let mut h = [0u8; 60];
-        match read_full(r, &mut h) {
-            Ok(0) => return ok,
-            Ok(60) if &h[58..60] == b"`\n" => {}
-            Ok(n) => {
+        match crate::source::read_full(r, &mut h) {
+            (_, Some(e)) => {
+                skip_error(sink, path, &e, None);
+                return false;
+            }
+            (0, None) => return ok,
+            (60, None) if &h[58..60] == b"`\n" => {}
+            (n, None) => {
                 let e = io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!("ar: a bad member header ({n} bytes) after {members} members"),
                 );
-                skip_error(sink, path, &e, None);
-                return false;
-            }
-            Err(e) => {
                 skip_error(sink, path, &e, None);
                 return false;
             }
@@ -241,20 +241,6 @@ pub fn ar(
             return false;
         }
     }
-}
-
-/// Reads until `buf` is full or the stream ends; the bytes read.
-fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Room in the header budget for the 512-byte headers and padding that go
