@@ -225,8 +225,9 @@ pub struct Args {
 
     /// Memory for a member that needs random access (a zip inside another
     /// container, a PDF, a mail message, whose parsed parts take about 2 KiB
-    /// each; at least 128 MiB for a PDF's parsed objects, about 1 KiB each);
-    /// a larger one is scanned as raw bytes (or, for a zip, member by member).
+    /// each; at least 128 MiB for a PDF's parsed objects, about 1 KiB each)
+    /// and for a pg_dump archive's table of contents; a larger one is
+    /// scanned as raw bytes (or, for a zip, member by member).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size, help_heading = "Containers")]
     pub max_buffer: u64,
 }

@@ -187,6 +187,33 @@ fn a_damaged_pg_dump_archive_is_read_as_far_as_it_goes() {
     assert_eq!(code, 3);
 }
 
+/// A table of contents over `--max-buffer`: a limit, and the raw scan
+/// (which sees the uncompressed archive's numbers, without a place).
+#[test]
+fn a_pg_dump_toc_over_the_buffer_limit_is_scanned_raw() {
+    let (code, recs) = scan(&["--max-buffer", "1K", "pg_custom_z0.dump", "pg_custom.dump"]);
+    let skipped = of_type(&recs, "skipped");
+    assert_eq!(skipped.len(), 2, "{skipped:#?}");
+    for s in &skipped {
+        assert_eq!(s["reason"], "limit", "{s}");
+        assert!(
+            s["detail"].as_str().unwrap().contains("table of contents"),
+            "{s}"
+        );
+    }
+    let pans: Vec<_> = of_type(&recs, "finding")
+        .into_iter()
+        .filter(|f| f["kind"] == "pan")
+        .collect();
+    assert_eq!(pans.len(), 4, "{pans:#?}");
+    for p in &pans {
+        assert_eq!(p["path"], "pg_custom_z0.dump", "{p}");
+    }
+    assert_eq!(code, 1);
+    let (code, _) = scan(&["--max-buffer", "1K", "pg_custom.dump"]);
+    assert_eq!(code, 3, "compressed rows unread: incomplete, not clean");
+}
+
 fn newer_bytes(packed: &[u8]) -> Vec<u8> {
     let mut v = packed.to_vec();
     v[6] = 99;

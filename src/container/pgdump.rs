@@ -149,9 +149,7 @@ impl Reader<'_> {
         if len > self.budget {
             return Err(io::Error::other(LimitHit::new(
                 Limit::Buffer,
-                "pg_dump archive: its table of contents is larger than the in-memory \
-                 limit; scanned as raw bytes, its compressed data not read"
-                    .into(),
+                TOC_LIMIT.into(),
             )));
         }
         self.budget -= len;
@@ -499,14 +497,25 @@ impl Read for Script<'_> {
 
 /// Keeps a copy of what is read through it, so that an archive whose TOC
 /// cannot be read is scanned raw from its first byte.
+/// The header and TOC may take up to `cap` bytes (a TOC of millions of
+/// entries of null strings holds nothing its string budget counts).
 struct Recording<R> {
     inner: R,
     /// None once the TOC is read.
     seen: Option<Vec<u8>>,
+    cap: u64,
 }
 
 impl<R: Read> Read for Recording<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(seen) = &self.seen {
+            if seen.len() as u64 >= self.cap {
+                return Err(io::Error::other(LimitHit::new(
+                    Limit::Buffer,
+                    TOC_LIMIT.into(),
+                )));
+            }
+        }
         let n = self.inner.read(buf)?;
         if let Some(seen) = &mut self.seen {
             seen.extend_from_slice(&buf[..n]);
@@ -514,6 +523,9 @@ impl<R: Read> Read for Recording<R> {
         Ok(n)
     }
 }
+
+const TOC_LIMIT: &str = "pg_dump archive: its table of contents is larger than the in-memory \
+                         limit; scanned as raw bytes, its compressed data not read";
 
 /// Scans a custom-format archive whose stream starts at `r`.
 pub fn scan(
@@ -531,6 +543,7 @@ pub fn scan(
     let mut rec = BufReader::new(Recording {
         inner: counted,
         seen: Some(Vec::new()),
+        cap: cx.limits.max_buffer,
     });
     let mut reader = Reader {
         src: Box::new(&mut rec),
@@ -546,12 +559,10 @@ pub fn scan(
     let (header, toc) = match parsed {
         Ok(p) => p,
         Err(e) => {
-            // What was read (and buffered), then the rest, as raw bytes.
-            let buffered = rec.buffer().to_vec();
+            // What was read (parsed or still buffered), then the rest, as
+            // raw bytes.
             let mut rec = rec.into_inner();
-            let mut seen = rec.seen.take().unwrap_or_default();
-            seen.truncate(seen.len() - buffered.len());
-            seen.extend_from_slice(&buffered);
+            let seen = rec.seen.take().unwrap_or_default();
             let (reason, detail) = match e.kind() {
                 io::ErrorKind::Unsupported => (
                     Reason::Unsupported,
