@@ -205,7 +205,7 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
     for k in r.skipped.iter().filter(|k| k.reason.is_error()) {
         write!(
             w,
-            "{}: not scanned: {} ({})",
+            "{}: not fully scanned: {} ({})",
             k.path,
             k.reason.describe(),
             k.detail

@@ -72,12 +72,14 @@ fn candidate_lines(h: &[u8], start: usize, mut f: impl FnMut(usize) -> bool) {
     byte_pairs(h, start, h.len(), b'\n', LINE_CANDIDATES, |i| f(i + 1));
 }
 
-/// The banners of mysqldump, mariadb-dump and pg_dump, each on a line of
-/// its own at the top of a dump.
-const BANNERS: [&[u8]; 3] = [
+/// The banners of mysqldump, mariadb-dump, pg_dump and pg_dumpall, each on
+/// a line of its own at the top of a dump (pg_dumpall's roles and
+/// databases may fill the head before its first table).
+const BANNERS: [&[u8]; 4] = [
     b"-- MySQL dump",
     b"-- MariaDB dump",
     b"-- PostgreSQL database dump",
+    b"-- PostgreSQL database cluster dump",
 ];
 static FROM_STDIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" FROM stdin"));
 
@@ -1228,6 +1230,9 @@ mod tests {
         assert!(sniff(b"-- MySQL dump 10.13\n"));
         assert!(sniff(b"\xEF\xBB\xBF-- MariaDB dump 10.19\n"));
         assert!(sniff(b"\n\n--\n-- PostgreSQL database dump\n--\n"));
+        assert!(sniff(
+            b"--\n-- PostgreSQL database cluster dump\n--\n\nCREATE ROLE shop;\n"
+        ));
         assert!(sniff(b"\r\n\r\n\ninsert into t values (1);\r\n"));
         assert!(!sniff(b"log: -- MySQL dump is mentioned here\n\n"));
         assert!(!sniff(b""));
