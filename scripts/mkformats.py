@@ -11,9 +11,13 @@ they are) the raw finding is expected as well.
 
 Tools, from Debian packages: lz4, p7zip-full, lzip, lzop, ncompress, gcab,
 squashfs-tools, gnupg, openssl, age (apt-get install lz4 p7zip-full lzip
-lzop ncompress gcab squashfs-tools gnupg openssl age).
+lzop ncompress gcab squashfs-tools gnupg openssl age); from PyPI: openpyxl,
+python-docx, msoffcrypto-tool (Office's password encryption, MS-OFFCRYPTO
+agile) and xlwt (a legacy .xls) (pip install openpyxl python-docx
+msoffcrypto-tool xlwt).
 """
 
+import io
 import json
 import os
 import shutil
@@ -52,6 +56,13 @@ def main():
     missing = sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
     if missing:
         sys.exit("mkformats: apt-get install " + " ".join(missing))
+    try:
+        import docx
+        import msoffcrypto
+        import openpyxl
+        import xlwt
+    except ImportError as e:
+        sys.exit("mkformats: pip install openpyxl python-docx msoffcrypto-tool xlwt (%s)" % e)
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     known = test_pans()
@@ -133,6 +144,42 @@ def main():
             recipient = [l.split(": ")[1].strip() for l in f if l.startswith("# public key")][0]
         sh("age", "-r", recipient, "-o", os.path.join(OUT, "cards.csv.age"), src)
         record("cards.csv.age", pan, "encrypted")
+
+        # Office documents with a password to open: an OLE2 file holding
+        # the encrypted package (msoffcrypto-tool, as Office writes them).
+        def encrypted(name, plain: bytes):
+            f = msoffcrypto.OfficeFile(io.BytesIO(plain))
+            b = io.BytesIO()
+            f.encrypt("hunter2", b)
+            out(name, b.getvalue())
+
+        pan, _ = csv()
+        wb = openpyxl.Workbook()
+        wb.active.append(["name", "card_number", "expiry"])
+        wb.active.append(["Jane Doe", pan, "12/27"])
+        b = io.BytesIO()
+        wb.save(b)
+        encrypted("cards-locked.xlsx", b.getvalue())
+        record("cards-locked.xlsx", pan, "encrypted")
+        pan, _ = csv()
+        d = docx.Document()
+        d.add_paragraph("Card on file: %s, expires 12/27." % pan)
+        b = io.BytesIO()
+        d.save(b)
+        encrypted("letter-locked.docx", b.getvalue())
+        record("letter-locked.docx", pan, "encrypted")
+        # A legacy .xls (BIFF8 in OLE2), not encrypted: its strings are
+        # stored as they are, found by the raw scan, nothing reported.
+        pan, _ = csv()
+        wb = xlwt.Workbook()
+        ws = wb.add_sheet("cards")
+        for r, row in enumerate([["name", "card_number"], ["Jane Doe", pan]]):
+            for c, v in enumerate(row):
+                ws.write(r, c, v)
+        b = io.BytesIO()
+        wb.save(b)
+        out("cards-legacy.xls", b.getvalue())
+        record("cards-legacy.xls", pan)
     finally:
         shutil.rmtree(tmp)
     for name, want in expected.items():

@@ -211,6 +211,8 @@ pub enum Format {
     GitPack,
     /// Recognised, not opened: scanned raw with a coverage record.
     Opaque(Opaque),
+    /// An OLE2 compound file: scanned raw, reported when encrypted.
+    Ole,
 }
 
 impl Format {
@@ -232,6 +234,7 @@ impl Format {
             Format::Ar => "ar",
             Format::GitPack => "git pack",
             Format::Opaque(o) => o.label(),
+            Format::Ole => "OLE2 compound file",
         }
     }
 }
@@ -273,6 +276,8 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::GitObject
     } else if let Some(o) = Opaque::sniff(head) {
         Format::Opaque(o)
+    } else if head.starts_with(opaque::OLE) {
+        Format::Ole
     } else if is_tar(head) {
         Format::Tar
     } else if head.len() >= 8 && PDF_MAGIC.find(&head[..head.len().min(1024)]).is_some() {
@@ -695,6 +700,9 @@ fn node_as(
         sink.skip(path, o.reason(), o.detail(), None);
         return leaf(sink, path, depth, r);
     }
+    if format == Format::Ole {
+        return opaque::ole(sink, path, depth, r);
+    }
     if depth >= cx.limits.max_depth {
         // Too deep to open: its raw bytes are still scanned.
         let hit = LimitHit::new(
@@ -754,7 +762,7 @@ fn node_as(
         Format::GitObject => git::loose(cx, top, sink, path, depth, r),
         Format::Ar => archive::ar(cx, top, sink, path, depth, r),
         Format::GitPack => git::pack(cx, top, sink, path, depth, r),
-        Format::Opaque(_) => unreachable!("handled above"),
+        Format::Opaque(_) | Format::Ole => unreachable!("handled above"),
         Format::Plain => leaf(sink, path, depth, r),
     }
 }
