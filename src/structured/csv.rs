@@ -123,9 +123,17 @@ pub fn sniff(head: &[u8]) -> Option<(u8, bool)> {
     }
     let (d, _) = best?;
     let first = split(line0, d);
+    // Names: not empty, a letter, not a number, and no long digit run (a
+    // timestamp, an id, a card number: data, as in git's reflog lines).
     let header = first.iter().all(|&f| {
         let t = field_text(line0, f);
-        !t.is_empty() && t.chars().any(char::is_alphabetic) && t.parse::<f64>().is_err()
+        !t.is_empty()
+            && t.chars().any(char::is_alphabetic)
+            && t.parse::<f64>().is_err()
+            && !t
+                .as_bytes()
+                .split(|b| !b.is_ascii_digit())
+                .any(|run| run.len() >= 10)
     });
     Some((d, header))
 }
@@ -310,6 +318,12 @@ mod tests {
         assert_eq!(sniff(b"a;b,c;d\n1;2,3;4\n"), Some((b';', true)));
         assert_eq!(sniff(b"a;b,c;d\n1;2,3\n5;6,7\n"), Some((b',', true)));
         assert_eq!(sniff(b"a|b\n1|2\n3|4\n5\n"), None, "a short line late");
+        // A name is no data: git's reflog (tab before the message) has none.
+        let reflog =
+            b"0000000 ef80c7c Test <t@example.com> 1764244800 +0000\tcommit (initial): v1\n\
+                       ef80c7c 302e6e9 Test <t@example.com> 1764244801 +0000\tcommit: v2\n";
+        assert_eq!(sniff(reflog), Some((b'\t', false)));
+        assert_eq!(sniff(b"id,created_20240501\n1,2\n"), Some((b',', true)));
     }
 
     #[test]
