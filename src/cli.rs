@@ -176,7 +176,8 @@ pub struct Args {
     pub max_findings_per_file: usize,
 
     /// Scan every file as raw bytes: open no archive, compressed stream,
-    /// document or mail.
+    /// document, mail, pg_dump archive or git object, and report no file as
+    /// encrypted or of a format not decoded.
     #[arg(long, help_heading = "Containers")]
     pub no_containers: bool,
 
