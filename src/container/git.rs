@@ -20,7 +20,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use flate2::{Decompress, FlushDecompress};
 
 use super::limits::{Consumed, Counted, Guard};
-use super::{leaf, member_path, node, skip_error, Ctx, Sink, Top};
+use super::{leaf, member_path, node, read_byte, skip_error, Ctx, Sink, Top};
 use crate::coverage::Reason;
 
 /// The object types, by their number in a pack.
@@ -85,12 +85,10 @@ pub fn loose(
     let consumed = counted.counter();
     let mut dec = flate2::read::ZlibDecoder::new(counted);
     let mut header = Vec::new();
-    let mut b = [0u8; 1];
     while header.len() < 32 {
-        match dec.read(&mut b) {
-            Ok(1) if b[0] == 0 => break,
-            Ok(1) => header.push(b[0]),
-            Ok(_) => break,
+        match read_byte(&mut dec) {
+            Ok(Some(0) | None) => break,
+            Ok(Some(b)) => header.push(b),
             Err(e) => {
                 skip_error(sink, path, &e, None);
                 return false;
@@ -103,20 +101,6 @@ pub fn loose(
     node(cx, top, sink, &member_path(path, kind), depth + 1, &mut g)
 }
 
-/// Counts what is read through it: the pack's offset.
-struct Offset<R> {
-    inner: R,
-    at: u64,
-}
-
-impl<R: Read> Read for Offset<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.at += n as u64;
-        Ok(n)
-    }
-}
-
 fn corrupt(what: &str, at: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
@@ -125,10 +109,7 @@ fn corrupt(what: &str, at: u64) -> io::Error {
 }
 
 fn byte(r: &mut dyn BufRead, at: u64) -> io::Result<u8> {
-    let mut b = [0u8; 1];
-    r.read_exact(&mut b)
-        .map_err(|_| corrupt("ends inside an object header", at))?;
-    Ok(b[0])
+    read_byte(r)?.ok_or_else(|| corrupt("ends inside an object header", at))
 }
 
 /// Scans a pack file: each object in turn, decompressed.
@@ -142,17 +123,9 @@ pub fn pack(
 ) -> bool {
     let counted = Counted::new(r);
     let consumed = counted.counter();
+    let mut src = BufReader::with_capacity(64 << 10, counted);
     // The offset of what the BufReader has handed out: read minus buffered.
-    let mut src = BufReader::with_capacity(
-        64 << 10,
-        Offset {
-            inner: counted,
-            at: 0,
-        },
-    );
-    let at = |src: &BufReader<Offset<Counted<&mut dyn Read>>>| {
-        src.get_ref().at - src.buffer().len() as u64
-    };
+    let at = |src: &BufReader<_>| consumed.get() - src.buffer().len() as u64;
     let mut head = [0u8; 12];
     if let Err(e) = src.read_exact(&mut head) {
         skip_error(sink, path, &e, None);
@@ -165,7 +138,7 @@ pub fn pack(
             return false;
         }
         let offset = at(&src);
-        let entry = (|| -> io::Result<(u8, bool)> {
+        let entry = (|| -> io::Result<u8> {
             let mut b = byte(&mut src, offset)?;
             let t = (b >> 4) & 7;
             while b & 0x80 != 0 {
@@ -183,9 +156,9 @@ pub fn pack(
                 }
                 _ => {}
             }
-            Ok((t, matches!(t, 6 | 7)))
+            Ok(t)
         })();
-        let (t, delta) = match entry {
+        let t = match entry {
             Ok(e) => e,
             Err(e) => {
                 skip_error(sink, path, &e, None);
@@ -197,6 +170,7 @@ pub fn pack(
             skip_error(sink, path, &e, None);
             return false;
         };
+        let delta = kind == "delta";
         let mpath = member_path(path, &format!("{kind}@{offset}"));
         let mut dec = flate2::bufread::ZlibDecoder::new(&mut src);
         {
@@ -268,11 +242,7 @@ impl<R: BufRead> Inserts<R> {
     }
 
     fn byte(&mut self) -> io::Result<Option<u8>> {
-        let mut b = [0u8; 1];
-        match self.inner.read(&mut b)? {
-            0 => Ok(None),
-            _ => Ok(Some(b[0])),
-        }
+        read_byte(&mut self.inner)
     }
 
     fn varint(&mut self) -> io::Result<()> {

@@ -466,6 +466,20 @@ pub fn inner_name(path: &str) -> String {
     base.to_string()
 }
 
+/// Reads one byte; `None` at the end of the stream (the binary formats'
+/// parsers: pg_dump archives, git packs and deltas).
+pub(crate) fn read_byte<R: Read + ?Sized>(r: &mut R) -> io::Result<Option<u8>> {
+    let mut b = [0u8; 1];
+    loop {
+        match r.read(&mut b) {
+            Ok(0) => return Ok(None),
+            Ok(_) => return Ok(Some(b[0])),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Reads up to `n` bytes (fewer only at the end of the stream, or before
 /// an error, returned beside what was read).
 fn read_head(r: &mut dyn Read, n: usize) -> (Vec<u8>, Option<io::Error>) {

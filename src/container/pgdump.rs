@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 
 use super::limits::{Consumed, Counted, Guard, Limit, LimitHit};
-use super::{leaf, leaf_with, member_path, Ctx, Sink, Top};
+use super::{leaf, leaf_with, member_path, read_byte, Ctx, Sink, Top};
 use crate::coverage::Reason;
 use crate::structured;
 
@@ -95,18 +95,6 @@ fn corrupt(what: String) -> io::Error {
         io::ErrorKind::InvalidData,
         format!("pg_dump archive: {what}"),
     )
-}
-
-fn read_byte(src: &mut dyn BufRead) -> io::Result<Option<u8>> {
-    let mut b = [0u8; 1];
-    loop {
-        match src.read(&mut b) {
-            Ok(0) => return Ok(None),
-            Ok(_) => return Ok(Some(b[0])),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 fn byte(src: &mut dyn BufRead) -> io::Result<u8> {
