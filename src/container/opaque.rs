@@ -190,15 +190,13 @@ impl Read for Watch<'_> {
             self.tail.extend_from_slice(&buf[..n.min(keep)]);
             self.seen = ENCRYPTED_PACKAGE.find(&self.tail).is_some()
                 || ENCRYPTED_PACKAGE.find(&buf[..n]).is_some();
-            let from = n.saturating_sub(keep);
+            // The last `keep` bytes seen, for a name across the next read.
             if n >= keep {
                 self.tail.clear();
+                self.tail.extend_from_slice(&buf[n - keep..n]);
             } else {
                 let drop = self.tail.len().saturating_sub(keep);
                 self.tail.drain(..drop);
-            }
-            if n >= keep {
-                self.tail.extend_from_slice(&buf[from..n]);
             }
         }
         Ok(n)
