@@ -659,68 +659,47 @@ fn pg_dump(pan: &Pan) -> Vec<u8> {
 /// write it) of `pg_dump(pan)`'s table: its TOC (the table, its data, its
 /// key) and the rows in one zlib-compressed data block.
 fn pg_custom(pan: &Pan) -> io::Result<Vec<u8>> {
-    fn int(a: &mut Vec<u8>, v: i64) {
-        a.push(u8::from(v < 0));
-        a.extend_from_slice(&(v.unsigned_abs() as u32).to_le_bytes());
-    }
-    fn string(a: &mut Vec<u8>, s: Option<&str>) {
-        match s {
-            None => int(a, -1),
-            Some(s) => {
-                int(a, s.len() as i64);
-                a.extend_from_slice(s.as_bytes());
-            }
-        }
-    }
-    let mut a = b"PGDMP\x01\x0e\x00\x04\x08\x01".to_vec();
-    int(&mut a, -1); // zlib, its default level
-    for v in [0, 0, 10, 17, 5, 124, 0] {
-        int(&mut a, v); // 2024-06-17 10:00:00
-    }
-    for s in ["shop", "15.18", "15.18"] {
-        string(&mut a, Some(s));
-    }
-    // (id, data?, tag, desc, section, definition, COPY statement)
-    type Entry<'a> = (i64, bool, &'a str, &'a str, i64, &'a str, Option<&'a str>);
-    let entries: [Entry; 3] = [
-        (215, false, "payments", "TABLE", 2,
-         "CREATE TABLE public.payments (\n    id integer NOT NULL,\n    pan character varying(19),\n    amount numeric(10,2)\n);\n", None),
-        (3321, true, "payments", "TABLE DATA", 3, "",
-         Some("COPY public.payments (id, pan, amount) FROM stdin;\n")),
-        (3170, false, "payments payments_pkey", "CONSTRAINT", 4,
-         "ALTER TABLE ONLY public.payments\n    ADD CONSTRAINT payments_pkey PRIMARY KEY (id);\n", None),
+    use crate::container::pgdump::write::{archive, int, Entry};
+    let entries = [
+        Entry {
+            id: 215,
+            data: false,
+            tag: "payments",
+            desc: "TABLE",
+            section: 2,
+            defn: "CREATE TABLE public.payments (\n    id integer NOT NULL,\n    pan character varying(19),\n    amount numeric(10,2)\n);\n",
+            copy: None,
+        },
+        Entry {
+            id: 3321,
+            data: true,
+            tag: "payments",
+            desc: "TABLE DATA",
+            section: 3,
+            defn: "",
+            copy: Some("COPY public.payments (id, pan, amount) FROM stdin;\n"),
+        },
+        Entry {
+            id: 3170,
+            data: false,
+            tag: "payments payments_pkey",
+            desc: "CONSTRAINT",
+            section: 4,
+            defn: "ALTER TABLE ONLY public.payments\n    ADD CONSTRAINT payments_pkey PRIMARY KEY (id);\n",
+            copy: None,
+        },
     ];
-    int(&mut a, entries.len() as i64);
-    for (id, data, tag, desc, section, defn, copy) in entries {
-        int(&mut a, id);
-        int(&mut a, i64::from(data));
-        string(&mut a, Some("1259"));
-        string(&mut a, Some("16390"));
-        string(&mut a, Some(tag));
-        string(&mut a, Some(desc));
-        int(&mut a, section);
-        string(&mut a, Some(defn));
-        string(&mut a, None); // drop statement
-        string(&mut a, copy);
-        string(&mut a, Some("public"));
-        string(&mut a, Some("")); // tablespace
-        string(&mut a, Some("heap"));
-        string(&mut a, Some("shop"));
-        string(&mut a, Some("false"));
-        string(&mut a, None); // no dependencies
-        a.push(if data { 2 } else { 3 }); // data offset: set / none
-        a.extend_from_slice(&[0; 8]);
-    }
     let rows = format!("1\t{}\t19.99\n", pan.digits());
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     z.write_all(rows.as_bytes())?;
     let packed = z.finish()?;
-    a.push(1); // a data block
-    int(&mut a, 3321);
-    int(&mut a, packed.len() as i64);
-    a.extend_from_slice(&packed);
-    int(&mut a, 0);
-    Ok(a)
+    // One data block (type 1) for entry 3321: one chunk, then the end.
+    let mut block = vec![1];
+    int(&mut block, 3321);
+    int(&mut block, packed.len() as i64);
+    block.extend_from_slice(&packed);
+    int(&mut block, 0);
+    Ok(archive(14, 1, &entries, &block))
 }
 
 /// A SQLite database written by SQLite: table `cards`, the numbers in

@@ -604,82 +604,93 @@ pub fn scan(
 /// attributor read it as PostgreSQL.
 const BANNER: &[u8] = b"-- PostgreSQL database dump, read from a pg_dump custom-format archive\n";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
+/// The layout [`Reader`] reads, written (`WriteInt`, `WriteStr`, the header
+/// and TOC entries as pg_dump writes them, 4-byte integers, 8-byte offsets):
+/// for the self-test's planted archive and the tests.
+pub(crate) mod write {
+    use super::CUSTOM;
 
-    /// `WriteInt` with 4-byte integers.
-    fn int(v: i64) -> Vec<u8> {
-        let mut b = vec![u8::from(v < 0)];
-        b.extend_from_slice(&(v.unsigned_abs() as u32).to_le_bytes());
-        b
+    /// `WriteInt`.
+    pub fn int(a: &mut Vec<u8>, v: i64) {
+        a.push(u8::from(v < 0));
+        a.extend_from_slice(&(v.unsigned_abs() as u32).to_le_bytes());
     }
 
-    /// `WriteStr`.
-    fn string(s: Option<&str>) -> Vec<u8> {
+    /// `WriteStr`: a length (-1 for a null string), then the bytes.
+    pub fn string(a: &mut Vec<u8>, s: Option<&str>) {
         match s {
-            None => int(-1),
-            Some(s) => [int(s.len() as i64), s.as_bytes().to_vec()].concat(),
+            None => int(a, -1),
+            Some(s) => {
+                int(a, s.len() as i64);
+                a.extend_from_slice(s.as_bytes());
+            }
         }
     }
 
-    struct Entry {
-        id: i64,
-        data: bool,
-        tag: &'static str,
-        desc: &'static str,
-        section: i64,
-        defn: &'static str,
-        copy: Option<&'static str>,
+    /// One TOC entry: its dump id, whether it has data, tag, kind
+    /// (`TABLE`, `TABLE DATA`, ...), section, definition and COPY statement.
+    pub struct Entry<'a> {
+        pub id: i64,
+        pub data: bool,
+        pub tag: &'a str,
+        pub desc: &'a str,
+        pub section: i64,
+        pub defn: &'a str,
+        pub copy: Option<&'a str>,
     }
 
-    /// An archive as pg_dump writes it: header (compression `algo`, a
-    /// byte from 1.15 on, a zlib level before), TOC, then `blocks`.
-    fn archive(minor: u8, algo: u8, entries: &[Entry], blocks: &[u8]) -> Vec<u8> {
+    /// An archive of version 1.`minor`: header (compression `algo`, a byte
+    /// from 1.15 on, a zlib level before), TOC, then `blocks`.
+    pub fn archive(minor: u8, algo: u8, entries: &[Entry], blocks: &[u8]) -> Vec<u8> {
         let mut a = b"PGDMP".to_vec();
         a.extend_from_slice(&[1, minor, 0, 4, 8, CUSTOM]);
         if minor >= 15 {
             a.push(algo);
         } else {
-            a.extend(int(if algo == 0 { 0 } else { -1 }));
+            int(&mut a, if algo == 0 { 0 } else { -1 });
         }
-        for v in [0, 30, 12, 27, 10, 126, 0] {
-            a.extend(int(v));
+        for v in [0, 0, 10, 17, 5, 124, 0] {
+            int(&mut a, v); // created 2024-06-17 10:00:00
         }
         for s in ["shop", "15.18", "15.18"] {
-            a.extend(string(Some(s)));
+            string(&mut a, Some(s));
         }
-        a.extend(int(entries.len() as i64));
+        int(&mut a, entries.len() as i64);
         for e in entries {
-            a.extend(int(e.id));
-            a.extend(int(i64::from(e.data)));
-            a.extend(string(Some("0")));
-            a.extend(string(Some("0")));
-            a.extend(string(Some(e.tag)));
-            a.extend(string(Some(e.desc)));
-            a.extend(int(e.section));
-            a.extend(string(Some(e.defn)));
-            a.extend(string(None)); // drop
-            a.extend(string(e.copy));
-            a.extend(string(Some("public")));
-            a.extend(string(Some("")));
+            int(&mut a, e.id);
+            int(&mut a, i64::from(e.data));
+            string(&mut a, Some("1259")); // table oid
+            string(&mut a, Some("16390")); // oid
+            string(&mut a, Some(e.tag));
+            string(&mut a, Some(e.desc));
+            int(&mut a, e.section);
+            string(&mut a, Some(e.defn));
+            string(&mut a, None); // drop statement
+            string(&mut a, e.copy);
+            string(&mut a, Some("public"));
+            string(&mut a, Some("")); // tablespace
             if minor >= 14 {
-                a.extend(string(Some("heap")));
+                string(&mut a, Some("heap"));
             }
             if minor >= 16 {
-                a.extend(int(114));
+                int(&mut a, 114); // relkind 'r'
             }
-            a.extend(string(Some("postgres")));
-            a.extend(string(Some("false")));
-            a.extend(string(Some("7")));
-            a.extend(string(None));
-            a.push(if e.data { 2 } else { 3 });
+            string(&mut a, Some("shop")); // owner
+            string(&mut a, Some("false"));
+            string(&mut a, None); // no dependencies
+            a.push(if e.data { 2 } else { 3 }); // data offset: set / none
             a.extend_from_slice(&[0; 8]);
         }
         a.extend_from_slice(blocks);
         a
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write::{archive, int, Entry};
+    use super::*;
+    use std::io::Write;
 
     /// `data` compressed as pg_dump does for `algo`, in chunks of 7 bytes
     /// (so a chunk boundary falls inside everything), then the zero length.
@@ -701,14 +712,14 @@ mod tests {
         };
         let mut out = Vec::new();
         for c in packed.chunks(7) {
-            out.extend(int(c.len() as i64));
+            int(&mut out, c.len() as i64);
             out.extend_from_slice(c);
         }
-        out.extend(int(0));
+        int(&mut out, 0);
         out
     }
 
-    fn entries() -> Vec<Entry> {
+    fn entries() -> Vec<Entry<'static>> {
         vec![
             Entry {
                 id: 1,
@@ -763,13 +774,13 @@ mod tests {
 
     fn blocks(algo: u8) -> Vec<u8> {
         let mut b = vec![BLK_DATA];
-        b.extend(int(9));
+        int(&mut b, 9);
         b.extend(chunks(algo, ROWS));
         b.push(BLK_BLOBS);
-        b.extend(int(10));
-        b.extend(int(16385));
+        int(&mut b, 10);
+        int(&mut b, 16385);
         b.extend(chunks(algo, b"a large object"));
-        b.extend(int(0));
+        int(&mut b, 0);
         b
     }
 
