@@ -10,11 +10,15 @@ they are) the raw finding is expected as well.
     scripts/mkformats.py
 
 Tools, from Debian packages: lz4, p7zip-full, lzip, lzop, ncompress, gcab,
-squashfs-tools, gnupg, openssl, age (apt-get install lz4 p7zip-full lzip
-lzop ncompress gcab squashfs-tools gnupg openssl age); from PyPI: openpyxl,
-python-docx, msoffcrypto-tool (Office's password encryption, MS-OFFCRYPTO
-agile) and xlwt (a legacy .xls) (pip install openpyxl python-docx
-msoffcrypto-tool xlwt).
+squashfs-tools, gnupg, openssl, age; LibreOffice with its Python bridge
+(legacy .doc and .xls with and without a password to open, through
+scripts/lo_legacy.py) and Apache POI (a legacy .ppt with and without one,
+through scripts/PptWithPassword.java) (apt-get install lz4 p7zip-full lzip
+lzop ncompress gcab squashfs-tools gnupg openssl age libreoffice-writer-nogui
+libreoffice-calc-nogui python3-uno default-jdk-headless libapache-poi-java);
+from PyPI: openpyxl, python-docx, msoffcrypto-tool (Office's password
+encryption, MS-OFFCRYPTO agile) and xlwt (a legacy .xls) (pip install
+openpyxl python-docx msoffcrypto-tool xlwt).
 """
 
 import io
@@ -29,7 +33,10 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 OUT = os.path.join(ROOT, "testdata", "formats")
 TOOLS = {"lz4": "lz4", "7z": "p7zip-full", "lzip": "lzip", "lzop": "lzop", "compress": "ncompress",
          "gcab": "gcab", "mksquashfs": "squashfs-tools", "gpg": "gnupg", "openssl": "openssl",
-         "age": "age", "age-keygen": "age"}
+         "age": "age", "age-keygen": "age", "soffice": "libreoffice-writer-nogui libreoffice-calc-nogui",
+         "java": "default-jdk-headless"}
+POI = ["/usr/share/java/%s.jar" % j for j in
+       ("poi", "poi-scratchpad", "commons-codec", "commons-collections4", "commons-math3")]
 
 
 def luhn(body: str) -> str:
@@ -54,6 +61,10 @@ def sh(*args, cwd=None, stdin=None, env=None) -> bytes:
 
 def main():
     missing = sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
+    if not os.path.exists("/usr/lib/python3/dist-packages/uno.py"):
+        missing.append("python3-uno")
+    if not all(os.path.exists(j) for j in POI):
+        missing.append("libapache-poi-java")
     if missing:
         sys.exit("mkformats: apt-get install " + " ".join(missing))
     try:
@@ -132,6 +143,8 @@ def main():
             sh("gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "hunter2",
                "--symmetric", *extra, "-o", os.path.join(OUT, name), src, env=env)
             record(name, pan, "encrypted")
+        # The agent removes its sockets when it ends, racing the clean-up.
+        sh("gpgconf", "--kill", "gpg-agent", env=env)
         for name, extra in [("cards.csv.enc", []), ("cards.csv.enc.b64", ["-a"])]:
             pan, src = csv()
             sh("openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-salt", "-pass", "pass:hunter2", *extra,
@@ -180,6 +193,39 @@ def main():
         wb.save(b)
         out("cards-legacy.xls", b.getvalue())
         record("cards-legacy.xls", pan)
+        # Legacy Word, Excel and PowerPoint files from the real programs,
+        # with and without a password to open (RC4; the .ppt RC4
+        # CryptoAPI): the plain ones are found by the raw scan, the locked
+        # ones are reported encrypted.
+        legacy = []
+        for name, password in [("letter-legacy.doc", None), ("letter-legacy-locked.doc", "hunter2"),
+                               ("cards-legacy-locked.xls", "hunter2")]:
+            pan, _ = csv()
+            text = "Card on file: %s, expires 12/27." % pan if name.endswith(".doc") else pan
+            legacy.append({"name": name, "text": text, "password": password, "pan": pan})
+        sh("/usr/bin/python3", os.path.join(ROOT, "scripts", "lo_legacy.py"), OUT, json.dumps(legacy))
+        for name, password in [("deck-legacy.ppt", "-"), ("deck-legacy-locked.ppt", "hunter2")]:
+            pan, _ = csv()
+            sh("java", "-cp", ":".join(POI), os.path.join(ROOT, "scripts", "PptWithPassword.java"),
+               os.path.join(OUT, name), "Card on file: %s" % pan, password)
+            legacy.append({"name": name, "password": None if password == "-" else password, "pan": pan})
+        for d in legacy:
+            with open(os.path.join(OUT, d["name"]), "rb") as f:
+                raw = f.read()
+            readable = d["pan"].encode() in raw or d["pan"].encode("utf-16-le") in raw
+            assert readable == (d["password"] is None), d["name"]
+            if readable:
+                # The raw scan's line: UTF-16 text is scanned as it is, its
+                # line from the newlines before it.
+                at = raw.find(d["pan"].encode())
+                if at < 0:
+                    at = raw.find(d["pan"].encode("utf-16-le"))
+                findings = [{"path": d["name"], "line": raw[:at].count(b"\n") + 1,
+                             "first6": d["pan"][:6], "last4": d["pan"][-4:]}]
+                expected[d["name"]] = {"findings": findings, "skipped": []}
+            else:
+                expected[d["name"]] = {"findings": [],
+                                       "skipped": [{"path": d["name"], "reason": "encrypted"}]}
     finally:
         shutil.rmtree(tmp)
     for name, want in expected.items():

@@ -22,6 +22,7 @@ pub mod git;
 pub mod limits;
 pub mod mail;
 pub mod office;
+pub mod ole;
 pub mod opaque;
 pub mod pdf;
 pub mod pgdump;
@@ -276,7 +277,7 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::GitObject
     } else if let Some(o) = Opaque::sniff(head) {
         Format::Opaque(o)
-    } else if head.starts_with(opaque::OLE) {
+    } else if head.starts_with(ole::MAGIC) {
         Format::Ole
     } else if is_tar(head) {
         Format::Tar
@@ -715,7 +716,7 @@ fn node_as(
         return leaf(sink, path, depth, r);
     }
     if format == Format::Ole {
-        return opaque::ole(sink, path, depth, r);
+        return ole::scan(sink, path, depth, r);
     }
     if depth >= cx.limits.max_depth {
         // Too deep to open: its raw bytes are still scanned.

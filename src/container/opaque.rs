@@ -7,12 +7,9 @@
 //! coverage record (`unsupported` or `encrypted`) besides its raw scan: a
 //! run that meets one is `incomplete`, never clean, unless card data is
 //! found. Recognised by their first bytes only, like every format here.
+//! (OLE2 compound files, legacy Office documents among them, are opened
+//! in [`super::ole`]: scanned raw, encrypted ones known by their structures.)
 
-use std::io::{self, Read};
-
-use memchr::memmem::Finder;
-
-use super::{leaf, Sink};
 use crate::coverage::Reason;
 
 /// A format that is recognised, not opened.
@@ -128,78 +125,6 @@ impl Opaque {
         } else {
             return None;
         })
-    }
-}
-
-/// The first bytes of an OLE2 compound file (legacy `.doc`/`.xls`/`.msg`,
-/// and the wrapper of a password-protected docx/xlsx/pptx).
-pub const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-
-/// The directory entry of an encrypted Office Open XML document (MS-OFFCRYPTO
-/// 2.3.4: the encrypted package inside a compound file), as its name is
-/// stored: UTF-16LE.
-static ENCRYPTED_PACKAGE: std::sync::LazyLock<Finder<'static>> = std::sync::LazyLock::new(|| {
-    static NAME: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
-        "EncryptedPackage"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect()
-    });
-    Finder::new(NAME.as_slice())
-});
-
-/// An OLE2 compound file: scanned raw (legacy Office text is mostly stored
-/// as it is), and reported `encrypted` when its directory names an
-/// `EncryptedPackage`, which is how Office stores a docx, xlsx or pptx with
-/// a password to open: nothing of it is readable without the password.
-/// The directory may be anywhere in the file, so the raw scan's stream is
-/// watched for the name as it passes.
-pub fn ole(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> bool {
-    let mut w = Watch {
-        inner: r,
-        tail: Vec::new(),
-        seen: false,
-    };
-    let ok = leaf(sink, path, depth, &mut w);
-    if w.seen {
-        sink.skip(
-            path,
-            Reason::Encrypted,
-            "Office document with a password to open (an OLE2 EncryptedPackage): \
-             encrypted, not readable without its password"
-                .into(),
-            None,
-        );
-    }
-    ok
-}
-
-/// Watches a stream for [`ENCRYPTED_PACKAGE`], across read boundaries.
-struct Watch<'r> {
-    inner: &'r mut dyn Read,
-    /// The last bytes of the previous read (one name's length less one).
-    tail: Vec<u8>,
-    seen: bool,
-}
-
-impl Read for Watch<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if !self.seen && n > 0 {
-            let keep = ENCRYPTED_PACKAGE.needle().len() - 1;
-            self.tail.extend_from_slice(&buf[..n.min(keep)]);
-            self.seen = ENCRYPTED_PACKAGE.find(&self.tail).is_some()
-                || ENCRYPTED_PACKAGE.find(&buf[..n]).is_some();
-            // The last `keep` bytes seen, for a name across the next read.
-            if n >= keep {
-                self.tail.clear();
-                self.tail.extend_from_slice(&buf[n - keep..n]);
-            } else {
-                let drop = self.tail.len().saturating_sub(keep);
-                self.tail.drain(..drop);
-            }
-        }
-        Ok(n)
     }
 }
 
@@ -321,54 +246,6 @@ mod tests {
         ];
         for head in misses {
             assert_eq!(Opaque::sniff(head), None, "{head:02x?}");
-        }
-    }
-
-    /// Gives `data` in reads of `k` bytes.
-    struct Chunked<'a> {
-        data: &'a [u8],
-        k: usize,
-    }
-
-    impl Read for Chunked<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = self.k.min(buf.len()).min(self.data.len());
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
-
-    #[test]
-    fn the_encrypted_package_name_is_seen_across_any_read_boundary() {
-        let name = ENCRYPTED_PACKAGE.needle().to_vec();
-        for at in 0..40 {
-            let mut data = vec![0x41u8; at];
-            data.extend_from_slice(&name);
-            data.extend_from_slice(&[0x42; 7]);
-            for k in 1..=40 {
-                let mut src = Chunked { data: &data, k };
-                let mut w = Watch {
-                    inner: &mut src,
-                    tail: Vec::new(),
-                    seen: false,
-                };
-                let mut out = Vec::new();
-                w.read_to_end(&mut out).unwrap();
-                assert!(w.seen, "at {at}, reads of {k}");
-                assert_eq!(out, data);
-            }
-            // One byte of the name changed: not seen.
-            let mut near = data.clone();
-            near[at + 5] ^= 1;
-            let mut src = Chunked { data: &near, k: 3 };
-            let mut w = Watch {
-                inner: &mut src,
-                tail: Vec::new(),
-                seen: false,
-            };
-            w.read_to_end(&mut Vec::new()).unwrap();
-            assert!(!w.seen, "at {at}");
         }
     }
 
