@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-all=(kernel detector encodings container zip tar office pdf mail sql csv json sqlite pgdump)
+all=(kernel detector encodings container zip tar office pdf mail sql csv json sqlite pgdump ole)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -158,6 +158,10 @@ for target in sys.argv[1:]:
         for n in structured:
             if n.endswith(".dump"):
                 put(target, n, read("structured", n))
+    elif target == "ole":
+        for n in sorted(os.listdir(os.path.join(root, "testdata", "formats"))):
+            if n.endswith((".xls", ".doc", ".ppt")) and n != "cards-many.xls":
+                put(target, n, read("formats", n))
 EOF
 
 failed=()

@@ -5,15 +5,18 @@ fixtures (scripts/mkformats.py runs this). Runs under the system Python,
 which has LibreOffice's `uno` module (Debian: libreoffice-writer-nogui
 libreoffice-calc-nogui python3-uno).
 
-    lo_legacy.py OUTDIR JSON
+    lo_legacy.py OUTDIR JSONFILE
 
-JSON: a list of {"name": "x.doc", "text": "...", "password": "..." or null};
+JSONFILE holds a list of {"name": "x.doc", "text": "...", "password": "..." or null};
 a name ending in .doc is a Word 97 document holding the text as one
 paragraph, .xls an Excel 97 workbook holding it in cell A2 under a header.
+An .xls may give "rows" instead of "text": its cells from A1 on, a JSON
+number typed in as a number, a string as text.
 """
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,13 +33,16 @@ def prop(name, value):
 
 
 def main():
-    out, docs = os.path.abspath(sys.argv[1]), json.loads(sys.argv[2])
+    out = os.path.abspath(sys.argv[1])
+    with open(sys.argv[2]) as f:
+        docs = json.load(f)
     profile = tempfile.mkdtemp()
     pipe = "panscan%d" % os.getpid()
     office = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore", "--nologo",
                                "-env:UserInstallation=file://" + profile,
                                "--accept=pipe,name=%s;urp;" % pipe],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
     try:
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext(
@@ -59,8 +65,14 @@ def main():
                 doc.Text.setString(d["text"])
             else:
                 sheet = doc.Sheets.getByIndex(0)
-                sheet.getCellByPosition(0, 0).setString("card_number")
-                sheet.getCellByPosition(0, 1).setString(d["text"])
+                rows = d.get("rows") or [["card_number"], [d["text"]]]
+                for r, row in enumerate(rows):
+                    for c, v in enumerate(row):
+                        cell = sheet.getCellByPosition(c, r)
+                        if isinstance(v, str):
+                            cell.setString(v)
+                        else:
+                            cell.setValue(float(v))
             args = [prop("FilterName", "MS Word 97" if word else "MS Excel 97"),
                     prop("Overwrite", True)]
             if d.get("password"):
@@ -73,8 +85,11 @@ def main():
             pass  # the bridge goes down with the office
         office.wait(timeout=60)
     finally:
-        if office.poll() is None:
-            office.kill()
+        # soffice runs soffice.bin: end the whole process group.
+        try:
+            os.killpg(office.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         subprocess.run(["rm", "-rf", profile])
 
 

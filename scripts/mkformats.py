@@ -55,8 +55,10 @@ def test_pans() -> set:
 
 
 def sh(*args, cwd=None, stdin=None, env=None) -> bytes:
-    return subprocess.run(args, cwd=cwd, input=stdin, env=env, check=True,
-                          capture_output=True).stdout
+    p = subprocess.run(args, cwd=cwd, input=stdin, env=env, capture_output=True)
+    if p.returncode != 0:
+        sys.exit("mkformats: %s failed:\n%s" % (os.path.basename(args[0]), p.stderr.decode()))
+    return p.stdout
 
 
 def main():
@@ -192,7 +194,11 @@ def main():
         b = io.BytesIO()
         wb.save(b)
         out("cards-legacy.xls", b.getvalue())
-        record("cards-legacy.xls", pan)
+        # Found in its cells, at the sheet and cell (the raw scan's
+        # finding of the same number is dropped).
+        expected["cards-legacy.xls"] = {"skipped": [], "findings": [
+            {"path": "cards-legacy.xls", "line": 2, "first6": pan[:6], "last4": pan[-4:],
+             "location": {"sheet": "cards", "cell": "B2"}}]}
         # Legacy Word, Excel and PowerPoint files from the real programs,
         # with and without a password to open (RC4; the .ppt RC4
         # CryptoAPI): the plain ones are found by the raw scan, the locked
@@ -203,12 +209,42 @@ def main():
             pan, _ = csv()
             text = "Card on file: %s, expires 12/27." % pan if name.endswith(".doc") else pan
             legacy.append({"name": name, "text": text, "password": password, "pan": pan})
-        sh("/usr/bin/python3", os.path.join(ROOT, "scripts", "lo_legacy.py"), OUT, json.dumps(legacy))
         for name, password in [("deck-legacy.ppt", "-"), ("deck-legacy-locked.ppt", "hunter2")]:
             pan, _ = csv()
             sh("java", "-cp", ":".join(POI), os.path.join(ROOT, "scripts", "PptWithPassword.java"),
                os.path.join(OUT, name), "Card on file: %s" % pan, password)
             legacy.append({"name": name, "password": None if password == "-" else password, "pan": pan})
+        # Cells a raw scan cannot read: an Amex number typed into a cell as
+        # a number (a binary double), and 1,000 card numbers in the shared
+        # string table, which its CONTINUE records split (checked below).
+        amex = luhn("37%012d" % (4_821_735_109 + serial[0]))
+        assert len(amex) == 15 and amex not in known
+        many = []
+        for k in range(1000):
+            pan, _ = csv()
+            many.append(pan)
+        sheets = [{"name": "cards-amount.xls", "rows": [["name", "amex"], ["Jane Doe", int(amex)]],
+                   "password": None},
+                  {"name": "cards-many.xls", "rows": [["card"]] + [[pan] for pan in many],
+                   "password": None}]
+        spec = os.path.join(tmp, "legacy.json")
+        with open(spec, "w") as f:
+            json.dump([d for d in legacy if not d["name"].endswith(".ppt")] + sheets, f)
+        sh("/usr/bin/python3", os.path.join(ROOT, "scripts", "lo_legacy.py"), OUT, spec)
+        with open(os.path.join(OUT, "cards-amount.xls"), "rb") as f:
+            assert amex.encode() not in f.read()
+        expected["cards-amount.xls"] = {"skipped": [], "findings": [
+            {"path": "cards-amount.xls", "line": 2, "first6": amex[:6], "last4": amex[-4:],
+             "location": {"sheet": "Sheet1", "cell": "B2"}}]}
+        with open(os.path.join(OUT, "cards-many.xls"), "rb") as f:
+            raw = f.read()
+        split = [p for p in many if p.encode() not in raw]
+        assert split, "no card number split by a CONTINUE record"
+        print("mkformats: cards-many.xls: %d of %d numbers split by CONTINUE records"
+              % (len(split), len(many)))
+        expected["cards-many.xls"] = {"skipped": [], "findings": [
+            {"path": "cards-many.xls", "line": k + 2, "first6": pan[:6], "last4": pan[-4:],
+             "location": {"sheet": "Sheet1", "cell": "A%d" % (k + 2)}} for k, pan in enumerate(many)]}
         for d in legacy:
             with open(os.path.join(OUT, d["name"]), "rb") as f:
                 raw = f.read()

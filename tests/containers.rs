@@ -47,7 +47,7 @@ fn every_fixture_reports_its_findings_and_coverage() {
 #[test]
 fn recognised_formats_are_decoded_or_reported() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/formats");
-    check_fixtures(&dir, 20);
+    check_fixtures(&dir, 22);
 }
 
 /// Scans each file listed in `dir`'s expected.json (at least `at_least`)

@@ -26,6 +26,7 @@ pub mod ole;
 pub mod opaque;
 pub mod pdf;
 pub mod pgdump;
+pub mod xls;
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek};
@@ -625,6 +626,10 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
             return archive::zip_seekable(cx, &top, sink, path, 0, file);
         }
     }
+    if format == Format::Ole && file.rewind().is_ok() {
+        // So is a compound file (a legacy Office document).
+        return ole::scan_seekable(cx, sink, path, 0, file);
+    }
     // A head shorter than HEAD met the end of the file: one read less per small file.
     let mut ended = io::empty();
     let rest: &mut dyn Read = if head.len() < HEAD { &mut ended } else { file };
@@ -716,7 +721,7 @@ fn node_as(
         return leaf(sink, path, depth, r);
     }
     if format == Format::Ole {
-        return ole::scan(sink, path, depth, r);
+        return ole::scan_stream(cx, sink, path, depth, r);
     }
     if depth >= cx.limits.max_depth {
         // Too deep to open: its raw bytes are still scanned.

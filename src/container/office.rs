@@ -229,7 +229,7 @@ const MAX_CELL: usize = 1 << 20;
 
 /// A name taken from the document (a sheet's, a cell reference) as a
 /// location value: PAN-like digits masked, like every path pan-scan prints.
-fn redacted(s: &str) -> serde_json::Value {
+pub(super) fn redacted(s: &str) -> serde_json::Value {
     crate::redact::text(s).into_owned().into()
 }
 
@@ -607,7 +607,7 @@ fn column_of(r: &str) -> Option<u64> {
 }
 
 /// Spreadsheet column letters of a 1-based column number: 1 → A, 28 → AB.
-fn column_letters(mut n: u64) -> String {
+pub(super) fn column_letters(mut n: u64) -> String {
     let mut s = Vec::new();
     while n > 0 {
         let r = (n - 1) % 26;

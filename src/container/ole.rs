@@ -19,11 +19,17 @@
 //!   2.5.2);
 //! - a PowerPoint `CurrentUserAtom` whose header token is the encrypted one,
 //!   `0xF3D1C4DF` (MS-PPT 2.3.2).
+//!
+//! An Excel workbook is also opened (the `cfb` crate reads the compound
+//! file) and its cells read by [`super::xls`], before the raw scan: what
+//! both see is reported once, from the cell, with its sheet and cell.
 
-use std::io::{self, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
-use super::{leaf, Sink};
+use super::limits::{Limit, LimitHit};
+use super::{leaf, skip_error, xls, Ctx, Sink};
 use crate::coverage::Reason;
+use crate::redact;
 
 /// The first bytes of an OLE2 compound file.
 pub const MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
@@ -90,20 +96,118 @@ impl Encrypted {
     }
 }
 
-/// An OLE2 compound file: scanned raw, and reported `encrypted` when it
-/// says it is.
-pub fn scan(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> bool {
+/// An OLE2 compound file that can be read at random (a file on disk, or a
+/// member read into memory): a workbook's cells, then the raw scan, which
+/// reports encryption; what both see is reported once, from the cell.
+pub fn scan_seekable<R: Read + Seek>(
+    cx: &Ctx,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    src: &mut R,
+) -> bool {
+    let live = sink.mark();
+    let mut ok = true;
+    match workbook_stream(cx, &mut *src) {
+        Ok(Some(book)) => {
+            if let Err(e) = xls::scan(&book, sink, path) {
+                let detail = format!("{e}; the cells before it were read, the file scanned raw");
+                sink.skip(path, Reason::Corrupt, detail, None);
+                ok = false;
+            }
+        }
+        Ok(None) => {}
+        Err((reason, detail)) => {
+            sink.skip(path, reason, detail, None);
+            ok = false;
+        }
+    }
+    if let Err(e) = src.seek(SeekFrom::Start(0)) {
+        skip_error(sink, path, &e, None);
+        return false;
+    }
+    let raw = sink.mark();
+    ok &= raw_scan(sink, path, depth, src).0;
+    sink.dedupe(live..raw, raw);
+    ok
+}
+
+/// An OLE2 compound file read as a stream (a member of an archive): read
+/// into memory, up to `--max-buffer`, to be opened. A larger one is scanned
+/// raw, and reported when it is a workbook, whose cells were not read.
+pub fn scan_stream(
+    cx: &Ctx,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    r: &mut dyn Read,
+) -> bool {
+    match super::buffer(cx, r) {
+        Ok(Ok(whole)) => scan_seekable(cx, sink, path, depth, &mut Cursor::new(whole)),
+        Ok(Err(got)) => {
+            let (ok, seen) = raw_scan(sink, path, depth, &mut Cursor::new(got).chain(r));
+            if seen.workbook {
+                let hit = LimitHit::new(Limit::Buffer, TOO_BIG.into());
+                sink.skip(path, Reason::Limit, hit.to_string(), None);
+            }
+            ok
+        }
+        Err(e) => {
+            skip_error(sink, path, &e, None);
+            false
+        }
+    }
+}
+
+const TOO_BIG: &str = "Excel workbook larger than the in-memory limit: its cells were not \
+     read (a number stored as a number is not seen), the file scanned as raw bytes";
+
+/// What the raw scan saw besides card data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Seen {
+    encrypted: Option<Encrypted>,
+    /// The start of an Excel workbook stream (BIFF8 or BIFF5 globals).
+    workbook: bool,
+}
+
+/// Scans a compound file's bytes raw, reporting it `encrypted` when it
+/// says it is. Returns whether it was read to its end, and what was seen.
+fn raw_scan(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> (bool, Seen) {
     let mut w = Watch {
         inner: r,
         block: [0; BLOCK],
         filled: 0,
-        found: None,
+        seen: Seen::default(),
     };
     let ok = leaf(sink, path, depth, &mut w);
-    if let Some(e) = w.found {
+    if let Some(e) = w.seen.encrypted {
         sink.skip(path, Reason::Encrypted, e.detail(), None);
     }
-    ok
+    (ok, w.seen)
+}
+
+/// The workbook stream of a compound file (`None`: it has none), up to
+/// `--max-buffer` bytes.
+fn workbook_stream<R: Read + Seek>(cx: &Ctx, src: R) -> Result<Option<Vec<u8>>, (Reason, String)> {
+    let failed = |e: io::Error| {
+        let e = redact::text(&e.to_string()).into_owned();
+        (
+            Reason::Corrupt,
+            format!("OLE2 compound file: {e}; scanned as raw bytes"),
+        )
+    };
+    let mut cf = cfb::CompoundFile::open(src).map_err(failed)?;
+    if !cf.is_stream("/Workbook") {
+        return Ok(None);
+    }
+    let mut stream = cf.open_stream("/Workbook").map_err(failed)?;
+    if stream.len() > cx.limits.max_buffer {
+        let hit = LimitHit::new(Limit::Buffer, TOO_BIG.into());
+        return Err((Reason::Limit, hit.to_string()));
+    }
+    let mut book = Vec::new();
+    stream.read_to_end(&mut book).map_err(failed)?;
+    Ok(Some(book))
 }
 
 /// The alignment of every stream and directory entry in a compound file.
@@ -116,13 +220,13 @@ struct Watch<'r> {
     /// The start of a block cut by the end of the last read.
     block: [u8; BLOCK],
     filled: usize,
-    found: Option<Encrypted>,
+    seen: Seen,
 }
 
 impl Read for Watch<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if self.found.is_none() && !buf.is_empty() {
+        if self.seen.encrypted.is_none() && !buf.is_empty() {
             self.watch(&buf[..n]);
         }
         Ok(n)
@@ -143,20 +247,29 @@ impl Watch<'_> {
                 return; // `data` is used up, the block not yet whole
             }
             if self.filled > 0 {
-                self.found = check(&self.block[..self.filled]);
+                let block = self.block;
+                self.check(&block[..self.filled]);
             }
             self.filled = 0;
-            if self.found.is_some() || data.is_empty() {
+            if self.seen.encrypted.is_some() || data.is_empty() {
                 return;
             }
         }
         let mut blocks = data.chunks_exact(BLOCK);
-        self.found = blocks.by_ref().find_map(check);
-        if self.found.is_none() {
-            let rest = blocks.remainder();
-            self.block[..rest.len()].copy_from_slice(rest);
-            self.filled = rest.len();
+        for b in blocks.by_ref() {
+            self.check(b);
+            if self.seen.encrypted.is_some() {
+                return;
+            }
         }
+        let rest = blocks.remainder();
+        self.block[..rest.len()].copy_from_slice(rest);
+        self.filled = rest.len();
+    }
+
+    fn check(&mut self, b: &[u8]) {
+        self.seen.encrypted = check(b);
+        self.seen.workbook |= globals_bof(b).is_some();
     }
 }
 
@@ -167,7 +280,7 @@ fn check(b: &[u8]) -> Option<Encrypted> {
         [b'E', 0] => b
             .starts_with(ENCRYPTED_PACKAGE)
             .then_some(Encrypted::Package),
-        [0x09, 0x08] => workbook(b),
+        [0x09, 0x08] => filepass(b),
         [0xEC, 0xA5] => word(b),
         [0x00, 0x00] => powerpoint(b),
         _ => None,
@@ -184,21 +297,11 @@ fn u32_at(b: &[u8], i: usize) -> Option<u32> {
 
 /// The start of an Excel workbook stream: a `BOF` record of the globals
 /// (BIFF8 or BIFF5) and, among the next few records, a `FILEPASS`.
-fn workbook(b: &[u8]) -> Option<Encrypted> {
+fn filepass(b: &[u8]) -> Option<Encrypted> {
     const FILEPASS: u16 = 0x002F;
-    let len = u16_at(b, 2)?;
-    let version = u16_at(b, 4)?;
-    let globals = u16_at(b, 6)? == 0x0005;
-    let biff8 = match (len, version) {
-        (16, 0x0600) => true,
-        (8, 0x0500) => false,
-        _ => return None,
-    };
-    if !globals {
-        return None;
-    }
+    let biff8 = globals_bof(b)?;
     // Records that may come first (WriteProtect, ...) are skipped.
-    let mut at = 4 + usize::from(len);
+    let mut at = if biff8 { 20 } else { 12 };
     for _ in 0..4 {
         let (kind, len) = (u16_at(b, at)?, u16_at(b, at + 2)?);
         if kind == FILEPASS {
@@ -215,6 +318,19 @@ fn workbook(b: &[u8]) -> Option<Encrypted> {
         at += 4 + usize::from(len);
     }
     None
+}
+
+/// Whether `b` starts with the `BOF` record of a workbook's globals:
+/// `Some(true)` for BIFF8 (Excel 97-2003), `Some(false)` for BIFF5 (5/95).
+fn globals_bof(b: &[u8]) -> Option<bool> {
+    if u16_at(b, 0)? != 0x0809 || u16_at(b, 6)? != 0x0005 {
+        return None;
+    }
+    match (u16_at(b, 2)?, u16_at(b, 4)?) {
+        (16, 0x0600) => Some(true),
+        (8, 0x0500) => Some(false),
+        _ => None,
+    }
 }
 
 /// The start of a Word document stream: a `FibBase` (its `wIdent`, an
@@ -274,12 +390,12 @@ mod tests {
             inner: &mut src,
             block: [0; BLOCK],
             filled: 0,
-            found: None,
+            seen: Seen::default(),
         };
         let mut out = Vec::new();
         w.read_to_end(&mut out).unwrap();
         assert_eq!(out, data);
-        w.found
+        w.seen.encrypted
     }
 
     fn hex(s: &str) -> Vec<u8> {
