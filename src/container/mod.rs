@@ -468,6 +468,21 @@ pub fn inner_name(path: &str) -> String {
     base.to_string()
 }
 
+/// The little-endian `u16` at `b[i..]`, if `b` holds it (the OLE2 and
+/// Excel record parsers).
+pub(crate) fn le_u16(b: &[u8], i: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        b.get(i..i.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+/// The little-endian `u32` at `b[i..]`, if `b` holds it.
+pub(crate) fn le_u32(b: &[u8], i: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        b.get(i..i.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
 /// Reads one byte; `None` at the end of the stream (the binary formats'
 /// parsers: pg_dump archives, git packs and deltas).
 pub(crate) fn read_byte<R: Read + ?Sized>(r: &mut R) -> io::Result<Option<u8>> {

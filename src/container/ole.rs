@@ -27,7 +27,7 @@
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use super::limits::{Limit, LimitHit};
-use super::{leaf, skip_error, xls, Ctx, Sink};
+use super::{le_u16, le_u32, leaf, skip_error, xls, Ctx, Sink};
 use crate::coverage::Reason;
 use crate::redact;
 
@@ -287,14 +287,6 @@ fn check(b: &[u8]) -> Option<Encrypted> {
     }
 }
 
-fn u16_at(b: &[u8], i: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(i..i + 2)?.try_into().ok()?))
-}
-
-fn u32_at(b: &[u8], i: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
-}
-
 /// The start of an Excel workbook stream: a `BOF` record of the globals
 /// (BIFF8 or BIFF5) and, among the next few records, a `FILEPASS`.
 fn filepass(b: &[u8]) -> Option<Encrypted> {
@@ -303,11 +295,11 @@ fn filepass(b: &[u8]) -> Option<Encrypted> {
     // Records that may come first (WriteProtect, ...) are skipped.
     let mut at = if biff8 { 20 } else { 12 };
     for _ in 0..4 {
-        let (kind, len) = (u16_at(b, at)?, u16_at(b, at + 2)?);
+        let (kind, len) = (le_u16(b, at)?, le_u16(b, at + 2)?);
         if kind == FILEPASS {
             // BIFF5 knows only XOR; BIFF8 says which (wEncryptionType,
             // then the RC4 header's major version).
-            let scheme = match (biff8, u16_at(b, at + 4), u16_at(b, at + 6)) {
+            let scheme = match (biff8, le_u16(b, at + 4), le_u16(b, at + 6)) {
                 (false, ..) | (true, Some(0), _) => Scheme::Xor,
                 (true, Some(1), Some(1)) => Scheme::Rc4,
                 (true, Some(1), Some(2..=4)) => Scheme::CryptoApi,
@@ -323,10 +315,10 @@ fn filepass(b: &[u8]) -> Option<Encrypted> {
 /// Whether `b` starts with the `BOF` record of a workbook's globals:
 /// `Some(true)` for BIFF8 (Excel 97-2003), `Some(false)` for BIFF5 (5/95).
 fn globals_bof(b: &[u8]) -> Option<bool> {
-    if u16_at(b, 0)? != 0x0809 || u16_at(b, 6)? != 0x0005 {
+    if le_u16(b, 0)? != 0x0809 || le_u16(b, 6)? != 0x0005 {
         return None;
     }
-    match (u16_at(b, 2)?, u16_at(b, 4)?) {
+    match (le_u16(b, 2)?, le_u16(b, 4)?) {
         (16, 0x0600) => Some(true),
         (8, 0x0500) => Some(false),
         _ => None,
@@ -338,16 +330,16 @@ fn globals_bof(b: &[u8]) -> Option<bool> {
 fn word(b: &[u8]) -> Option<Encrypted> {
     const ENCRYPTED: u16 = 0x0100;
     const OBFUSCATED: u16 = 0x8000;
-    if !(0x0065..=0x01FF).contains(&u16_at(b, 2)?) {
+    if !(0x0065..=0x01FF).contains(&le_u16(b, 2)?) {
         return None;
     }
-    let flags = u16_at(b, 10)?;
+    let flags = le_u16(b, 10)?;
     if flags & ENCRYPTED == 0 {
         return None;
     }
     // lKey: the XOR key, or the size of the RC4 header (52 bytes for plain
     // RC4, more for CryptoAPI's) at the start of the table stream.
-    let scheme = match u32_at(b, 14) {
+    let scheme = match le_u32(b, 14) {
         _ if flags & OBFUSCATED != 0 => Scheme::Xor,
         Some(52) => Scheme::Rc4,
         Some(_) => Scheme::CryptoApi,
@@ -359,8 +351,8 @@ fn word(b: &[u8]) -> Option<Encrypted> {
 /// A PowerPoint `CurrentUserAtom` (record type 0x0FF6, size 0x14) with the
 /// header token of an encrypted presentation.
 fn powerpoint(b: &[u8]) -> Option<Encrypted> {
-    let atom = u16_at(b, 2)? == 0x0FF6 && u32_at(b, 8)? == 0x14;
-    (atom && u32_at(b, 12)? == 0xF3D1_C4DF).then_some(Encrypted::PowerPoint)
+    let atom = le_u16(b, 2)? == 0x0FF6 && le_u32(b, 8)? == 0x14;
+    (atom && le_u32(b, 12)? == 0xF3D1_C4DF).then_some(Encrypted::PowerPoint)
 }
 
 #[cfg(test)]

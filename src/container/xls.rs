@@ -18,7 +18,7 @@
 //! encrypted and left to the raw scan, which reports it.
 
 use super::office::{column_letters, redacted};
-use super::{location, Sink, Text};
+use super::{le_u16, le_u32, location, Sink, Text};
 
 // Record types (MS-XLS 2.3).
 const BOF: u16 = 0x0809;
@@ -82,14 +82,6 @@ impl<'a> Iterator for Records<'a> {
     }
 }
 
-fn u16_at(b: &[u8], i: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(i..i + 2)?.try_into().ok()?))
-}
-
-fn u32_at(b: &[u8], i: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
-}
-
 /// Characters of a string, 8-bit (the low bytes of UTF-16: Latin-1) or
 /// UTF-16LE, appended to `out`.
 fn decode(bytes: &[u8], high: bool, out: &mut String) {
@@ -110,7 +102,7 @@ fn unicode_string(b: &[u8], at: usize, short: bool) -> Option<String> {
     let (cch, at) = if short {
         (usize::from(*b.get(at)?), at + 1)
     } else {
-        (usize::from(u16_at(b, at)?), at + 2)
+        (usize::from(le_u16(b, at)?), at + 2)
     };
     let high = b.get(at)? & 1 != 0;
     let width = if high { 2 } else { 1 };
@@ -278,8 +270,8 @@ impl Cells<'_> {
 pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<Read, String> {
     let mut records = Records { book, at: 0 }.peekable();
     match records.next() {
-        Some(Ok(r)) if r.kind == BOF && u16_at(r.data, 0) == Some(0x0600) => {
-            if u16_at(r.data, 2) != Some(GLOBALS) {
+        Some(Ok(r)) if r.kind == BOF && le_u16(r.data, 0) == Some(0x0600) => {
+            if le_u16(r.data, 2) != Some(GLOBALS) {
                 return Ok(Read::NotBiff8);
             }
         }
@@ -299,7 +291,7 @@ pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<Read, String
             EOF => break,
             FILEPASS => return Ok(Read::Encrypted),
             BOUNDSHEET8 => {
-                if let (Some(at), Some(name)) = (u32_at(r.data, 0), unicode_string(r.data, 6, true))
+                if let (Some(at), Some(name)) = (le_u32(r.data, 0), unicode_string(r.data, 6, true))
                 {
                     names.push((at, name));
                 }
@@ -313,7 +305,7 @@ pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<Read, String
                     parts.push(c.data);
                     records.next();
                 }
-                let unique = u32_at(r.data, 4).unwrap_or(0);
+                let unique = le_u32(r.data, 4).unwrap_or(0);
                 let mut p = Pieces { parts, i: 0, at: 8 };
                 for _ in 0..unique {
                     match p.string() {
@@ -360,7 +352,7 @@ fn sheets<'a>(
     for r in records.by_ref() {
         let r = r?;
         let d = r.data;
-        let at = |i| u16_at(d, i);
+        let at = |i| le_u16(d, i);
         match r.kind {
             BOF => {
                 count += 1;
@@ -371,7 +363,7 @@ fn sheets<'a>(
                 cells.row = None;
             }
             LABELSST => {
-                if let (Some(row), Some(col), Some(i)) = (at(0), at(2), u32_at(d, 6)) {
+                if let (Some(row), Some(col), Some(i)) = (at(0), at(2), le_u32(d, 6)) {
                     if let Some(s) = sst.get(i as usize) {
                         cells.cell(row, col, s);
                     }
@@ -390,7 +382,7 @@ fn sheets<'a>(
                 }
             }
             RK => {
-                if let (Some(row), Some(col), Some(v)) = (at(0), at(2), u32_at(d, 6)) {
+                if let (Some(row), Some(col), Some(v)) = (at(0), at(2), le_u32(d, 6)) {
                     cells.cell(row, col, &number(rk(v)));
                 }
             }
