@@ -50,6 +50,49 @@ fn recognised_formats_are_decoded_or_reported() {
     check_fixtures(&dir, 22);
 }
 
+/// A legacy workbook whose cells cannot be held in memory (its compound
+/// file's allocation table, or its workbook stream, over `--max-buffer`)
+/// is scanned raw, with a `limit` record saying its cells were not read:
+/// the raw scan finds 999 of the 1,000 numbers, the one a `CONTINUE`
+/// record splits is missed, and the run says so. Inside a zip (held in
+/// memory) the same.
+#[test]
+fn a_workbook_over_the_buffer_is_scanned_raw_and_reported() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/formats");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    z.start_file("cards-many.xls", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut z, &std::fs::read(dir.join("cards-many.xls")).unwrap()).unwrap();
+    std::fs::write(
+        tmp.path().join("many.zip"),
+        z.finish().unwrap().into_inner(),
+    )
+    .unwrap();
+    // 64 bytes: the table of this 57 KiB file (456 bytes) is over it; 8K:
+    // the table fits, the workbook stream does not; 32K, in a zip: the
+    // file itself does not fit.
+    for (where_, name, buffer) in [
+        (dir.as_path(), "cards-many.xls", "64"),
+        (dir.as_path(), "cards-many.xls", "8K"),
+        (tmp.path(), "many.zip", "32K"),
+    ] {
+        let (code, recs) = scan_in(where_, &["--max-buffer", buffer, name]);
+        let found = of_type(&recs, "finding");
+        assert_eq!(found.len(), 999, "{name} {buffer}");
+        assert!(
+            found.iter().all(|f| f.get("location").is_none()),
+            "{name} {buffer}"
+        );
+        let skipped = of_type(&recs, "skipped");
+        assert_eq!(skipped.len(), 1, "{name} {buffer}: {skipped:#?}");
+        assert_eq!(skipped[0]["reason"], "limit");
+        let detail = skipped[0]["detail"].as_str().unwrap();
+        assert!(detail.contains("cells were not read"), "{detail}");
+        assert_eq!(code, 1);
+    }
+}
+
 /// Scans each file listed in `dir`'s expected.json (at least `at_least`)
 /// and checks its findings, coverage records and exit code.
 fn check_fixtures(dir: &Path, at_least: usize) {

@@ -108,7 +108,19 @@ pub fn scan_seekable<R: Read + Seek>(
 ) -> bool {
     let live = sink.mark();
     let mut ok = true;
-    match workbook_stream(cx, &mut *src) {
+    // The cfb crate holds the file's allocation table, 4 bytes per 512-byte
+    // sector: a file whose table would pass `--max-buffer` (a file over
+    // 8 GiB by default) is scanned raw.
+    let budget = cx.limits.max_buffer;
+    let open = src
+        .seek(SeekFrom::End(0))
+        .is_ok_and(|len| len / 128 <= budget);
+    let cells = if open {
+        workbook_stream(cx, &mut *src)
+    } else {
+        Ok(None)
+    };
+    match cells {
         Ok(Some(book)) => {
             if let Err(e) = xls::scan(&book, sink, path) {
                 let detail = format!("{e}; the cells before it were read, the file scanned raw");
@@ -127,9 +139,13 @@ pub fn scan_seekable<R: Read + Seek>(
         return false;
     }
     let raw = sink.mark();
-    ok &= raw_scan(sink, path, depth, src).0;
+    let (read, seen) = raw_scan(sink, path, depth, src);
+    if !open && seen.workbook {
+        let hit = LimitHit::new(Limit::Buffer, TOO_BIG.into());
+        sink.skip(path, Reason::Limit, hit.to_string(), None);
+    }
     sink.dedupe(live..raw, raw);
-    ok
+    ok && read
 }
 
 /// An OLE2 compound file read as a stream (a member of an archive): read
