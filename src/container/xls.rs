@@ -39,17 +39,6 @@ const STRING: u16 = 0x0207;
 /// `BOF.dt`: the workbook globals.
 const GLOBALS: u16 = 0x0005;
 
-/// What reading a workbook stream came to.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Read {
-    /// Every sheet's cells were scanned.
-    Cells,
-    /// Not a BIFF8 workbook (an Excel 5/95 one, say): left to the raw scan.
-    NotBiff8,
-    /// Encrypted (`FILEPASS`): left to the raw scan, which reports it.
-    Encrypted,
-}
-
 /// One record: its type and its data.
 struct Record<'a> {
     at: usize,
@@ -264,19 +253,21 @@ impl Cells<'_> {
     }
 }
 
-/// Scans the cells of workbook stream `book` as text at `path`. `Err`
+/// Scans the cells of workbook stream `book` as text at `path`. A stream
+/// that is no BIFF8 workbook (an Excel 5/95 one, say) or is encrypted
+/// (`FILEPASS`) is left to the raw scan, which reports encryption. `Err`
 /// says why the stream could not be read to its end (its cells up to there
 /// are scanned).
-pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<Read, String> {
+pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<(), String> {
     let mut records = Records { book, at: 0 }.peekable();
     match records.next() {
         Some(Ok(r)) if r.kind == BOF && le_u16(r.data, 0) == Some(0x0600) => {
             if le_u16(r.data, 2) != Some(GLOBALS) {
-                return Ok(Read::NotBiff8);
+                return Ok(());
             }
         }
         Some(Err(e)) => return Err(e),
-        _ => return Ok(Read::NotBiff8),
+        _ => return Ok(()),
     }
     // The globals: sheet names by where their BOF is, shared strings.
     let mut names: Vec<(u32, String)> = Vec::new();
@@ -289,7 +280,7 @@ pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<Read, String
         };
         match r.kind {
             EOF => break,
-            FILEPASS => return Ok(Read::Encrypted),
+            FILEPASS => return Ok(()),
             BOUNDSHEET8 => {
                 if let (Some(at), Some(name)) = (le_u32(r.data, 0), unicode_string(r.data, 6, true))
                 {
@@ -335,7 +326,7 @@ pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<Read, String
     got?;
     match sst_err {
         Some(e) => Err(e),
-        None => Ok(Read::Cells),
+        None => Ok(()),
     }
 }
 
