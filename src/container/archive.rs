@@ -15,7 +15,9 @@ use zip::result::ZipError;
 use zip::ZipArchive;
 
 use super::limits::{Consumed, Guard, Limit, LimitHit};
-use super::{classify, member_path, node, office, skip_error, Ctx, Sink, Top};
+use super::{
+    classify, le_u16, le_u32, le_u64, member_path, node, office, skip_error, Ctx, Sink, Top,
+};
 use crate::coverage::Reason;
 use crate::redact;
 
@@ -379,9 +381,6 @@ pub fn zip_seekable<R: Read + Seek>(
 /// `None` without an end record (the zip crate then says what is wrong).
 fn central_directory_entries<R: Read + Seek>(src: &mut R) -> Option<u64> {
     use io::SeekFrom;
-    let le16 = |b: &[u8]| u64::from(u16::from_le_bytes([b[0], b[1]]));
-    let le32 = |b: &[u8]| u64::from(u32::from_le_bytes(b[..4].try_into().unwrap()));
-    let le64 = |b: &[u8]| u64::from_le_bytes(b[..8].try_into().unwrap());
     let len = src.seek(SeekFrom::End(0)).ok()?;
     // The end record (22 bytes) and its comment (up to 65,535 bytes), and
     // the zip64 locator (20 bytes) before it.
@@ -391,7 +390,7 @@ fn central_directory_entries<R: Read + Seek>(src: &mut R) -> Option<u64> {
     src.read_exact(&mut buf).ok()?;
     let at = memchr::memmem::rfind(&buf, b"PK\x05\x06")?;
     let eocd = buf.get(at..at + 22)?;
-    let (mut entries, mut size) = (le16(&eocd[10..]), le32(&eocd[12..]));
+    let (mut entries, mut size) = (u64::from(le_u16(eocd, 10)?), u64::from(le_u32(eocd, 12)?));
     if entries == 0xFFFF || size == 0xFFFF_FFFF {
         // Zip64: the locator just before the end record gives the offset
         // of the zip64 end record.
@@ -399,13 +398,13 @@ fn central_directory_entries<R: Read + Seek>(src: &mut R) -> Option<u64> {
         if &loc[..4] != b"PK\x06\x07" {
             return None;
         }
-        src.seek(SeekFrom::Start(le64(&loc[8..]))).ok()?;
+        src.seek(SeekFrom::Start(le_u64(loc, 8)?)).ok()?;
         let mut rec = [0u8; 56];
         src.read_exact(&mut rec).ok()?;
         if &rec[..4] != b"PK\x06\x06" {
             return None;
         }
-        (entries, size) = (le64(&rec[32..]), le64(&rec[40..]));
+        (entries, size) = (le_u64(&rec, 32)?, le_u64(&rec, 40)?);
     }
     Some(entries.min(size / 46))
 }

@@ -468,8 +468,8 @@ pub fn inner_name(path: &str) -> String {
     base.to_string()
 }
 
-/// The little-endian `u16` at `b[i..]`, if `b` holds it (the OLE2 and
-/// Excel record parsers).
+/// The little-endian `u16` at `b[i..]`, if `b` holds it (the zip end
+/// record, the OLE2 and Excel record parsers).
 pub(crate) fn le_u16(b: &[u8], i: usize) -> Option<u16> {
     Some(u16::from_le_bytes(
         b.get(i..i.checked_add(2)?)?.try_into().ok()?,
@@ -480,6 +480,13 @@ pub(crate) fn le_u16(b: &[u8], i: usize) -> Option<u16> {
 pub(crate) fn le_u32(b: &[u8], i: usize) -> Option<u32> {
     Some(u32::from_le_bytes(
         b.get(i..i.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// The little-endian `u64` at `b[i..]`, if `b` holds it.
+pub(crate) fn le_u64(b: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(
+        b.get(i..i.checked_add(8)?)?.try_into().ok()?,
     ))
 }
 
