@@ -5,7 +5,7 @@
 #
 #   tree    a generated tree of N small files (default 1,000,000; 1,000 per
 #           directory, one in 10,000 holding a PAN), made once and kept
-#   sparse  a sparse file of SIZE (default 10G): holes read as zeros
+#   sparse  a sparse file of SIZE (default 10G): holes passed over (SEEK_DATA), not read
 #   gzbomb  `head -c 10G /dev/zero | gzip -1`, made once and kept
 #   zipbomb a zip holding 4 GiB of zeros (deflate level 9), made once
 #   pdfart  a one-page PDF of vector art: 24 MB of path operators (Flate-
@@ -187,7 +187,7 @@ if want tree; then
 fi
 if want sparse; then
   make_sparse
-  measure sparse "sparse $sparse" "holes read as zeros" "$work/sparse-$sparse.img"
+  measure sparse "sparse $sparse" "holes passed over (SEEK_DATA)" "$work/sparse-$sparse.img"
 fi
 if want gzbomb; then
   make_gzbomb

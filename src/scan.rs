@@ -67,6 +67,9 @@ pub struct Stats {
     /// Container members (archive members, decompressed streams,
     /// attachments, document parts) read to their end.
     pub members_scanned: u64,
+    /// Bytes of sparse files' holes (zeros the filesystem does not store)
+    /// passed over without being read; not in `bytes_scanned`.
+    pub bytes_in_holes: u64,
     /// Files opened without `O_NOATIME` (not their owner): their access
     /// time may have been updated.
     pub atime_not_preserved: u64,
@@ -104,6 +107,7 @@ impl Local {
         self.stats.files_seen += o.stats.files_seen;
         self.stats.files_scanned += o.stats.files_scanned;
         self.stats.bytes_scanned += o.stats.bytes_scanned;
+        self.stats.bytes_in_holes += o.stats.bytes_in_holes;
         self.stats.members_scanned += o.stats.members_scanned;
         self.stats.atime_not_preserved += o.stats.atime_not_preserved;
         self.stats.findings_omitted += o.stats.findings_omitted;
@@ -204,6 +208,7 @@ impl<'s, 'a> Worker<'s, 'a> {
             .findings
             .fetch_add(got.hits.len() as u64 + got.omitted, Ordering::Relaxed);
         self.local.stats.bytes_scanned += got.bytes;
+        self.local.stats.bytes_in_holes += got.holes;
         self.local.stats.findings_omitted += got.omitted;
         self.local.stats.card_data_omitted += got.omitted_card_data;
         for mut h in got.hits {
@@ -232,8 +237,8 @@ impl<'s, 'a> Worker<'s, 'a> {
             Ok(o) => o,
             Err(e) => return self.skip(path, Reason::of_io(&e), io_detail(&e), None),
         };
-        let (file, noatime, size) = match opened {
-            Opened::File(f, n, size) => (f, n, size),
+        let (file, noatime, size, sparse) = match opened {
+            Opened::File(f, n, size, sparse) => (f, n, size, sparse),
             Opened::Special(kind) => {
                 return self.skip(path, Reason::SpecialFile, kind.to_string(), None)
             }
@@ -245,7 +250,7 @@ impl<'s, 'a> Worker<'s, 'a> {
         let mut file = file;
         let cx = self.sh.ctx();
         let (findings, bytes) = (self.local.findings.len(), self.local.stats.bytes_scanned);
-        let whole = container::scan_file(&cx, self, &name, &mut file, size);
+        let whole = container::scan_file(&cx, self, &name, &mut file, size, sparse);
         if whole {
             self.local.stats.files_scanned += 1;
             self.sh.counters.files.fetch_add(1, Ordering::Relaxed);

@@ -4,14 +4,16 @@
 //! byte stream to the detector in fixed-size overlapping buffers. Memory per
 //! thread is one buffer whatever the size of the file or of its lines; a
 //! number across a buffer edge is found exactly once (see `detect.rs`).
-//! Line numbers are counted on the way by the kernel.
+//! Line numbers are counted on the way by the kernel. The holes of a sparse
+//! file (zeros the filesystem does not store) are found with `SEEK_DATA` and
+//! not read ([`Holes`]).
 
 use std::ffi::CString;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::container::Location;
@@ -38,6 +40,10 @@ pub struct Scanned {
     pub hits: Vec<Located>,
     /// Bytes read and scanned.
     pub bytes: u64,
+    /// Bytes of holes (a sparse file's unstored zeros, see [`Holes`])
+    /// passed over without being read: zeros hold no card data and, at
+    /// [`CONTEXT_BEFORE`] + [`CONTEXT_AFTER`] bytes or more, no context.
+    pub holes: u64,
     /// Hits beyond the per-file limit, counted but not kept.
     pub omitted: u64,
     /// Of those, how many were card data (a PAN or track, not a test PAN).
@@ -88,10 +94,42 @@ impl Reader {
         let mut base = 0u64; // file offset of buf[0]
         let mut lines_before = 0u64; // newlines before buf[scan_start]
         let mut last_nl: Option<u64> = None; // last newline before that
+        let mut zeros = 0u64; // of a hole, not yet in the buffer
         loop {
-            let (n, err) = read_full(&mut rdr, &mut self.buf[carried..cap]);
-            let len = carried + n;
-            let eof = err.is_some() || carried + n < cap;
+            // Fill the buffer: a hole's zeros, then the stream.
+            let mut len = carried;
+            let (mut err, mut eof) = (None, false);
+            loop {
+                if zeros > 0 {
+                    if attr.is_none() && len == carried && self.buf[..len].iter().all(|&b| b == 0) {
+                        // Only zeros since the last byte that was not one:
+                        // the buffer's bytes may as well be the hole's last
+                        // ones, so the rest of the hole is passed over. (An
+                        // attributor follows every byte, and gets them.)
+                        base += zeros;
+                        out.holes += zeros;
+                        zeros = 0;
+                    } else {
+                        let z = zeros.min((cap - len) as u64) as usize;
+                        self.buf[len..len + z].fill(0);
+                        len += z;
+                        zeros -= z as u64;
+                        if len == cap {
+                            break;
+                        }
+                    }
+                }
+                let (n, e) = read_full(&mut rdr, &mut self.buf[len..cap]);
+                len += n;
+                match e.as_ref().and_then(hole_len) {
+                    Some(hole) => zeros = hole,
+                    None => {
+                        eof = e.is_some() || len < cap;
+                        err = e;
+                        break;
+                    }
+                }
+            }
             let emit_end = if eof { len } else { len - CONTEXT_AFTER };
             let buf = &self.buf[..len];
             let r = Region {
@@ -191,6 +229,114 @@ impl std::fmt::Display for Stopped {
 
 impl std::error::Error for Stopped {}
 
+/// What a [`Holes`] reader returns at a hole of a sparse file, as an
+/// error: the hole's length. [`Reader::scan`] takes it as that many zeros,
+/// not as an error.
+#[derive(Debug)]
+pub struct Hole(pub u64);
+
+impl std::fmt::Display for Hole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a hole of {} bytes", self.0)
+    }
+}
+
+impl std::error::Error for Hole {}
+
+/// The length of the hole `e` reports, if it is a [`Hole`].
+fn hole_len(e: &io::Error) -> Option<u64> {
+    e.get_ref()?.downcast_ref::<Hole>().map(|h| h.0)
+}
+
+/// Holes shorter than this are read as they are (their zeros): a few
+/// `lseek` calls cost more than reading a short run of zeros.
+pub const MIN_HOLE: u64 = 64 * 1024;
+
+/// Whether a file may have holes: fewer bytes allocated than it holds.
+/// (Also true of files a filesystem compresses or stores inline; for them
+/// [`Holes`] costs two `lseek` calls and finds no hole.)
+pub fn may_be_sparse(md: &std::fs::Metadata) -> bool {
+    md.blocks().saturating_mul(512) < md.len()
+}
+
+/// Reads a file from where it stands, the way a sparse file should be
+/// read: each hole of [`MIN_HOLE`] bytes or more (a range the filesystem
+/// stores nothing for, which reads as zeros) comes back as a [`Hole`] error
+/// with its length, and reading goes on after it. `SEEK_DATA` finds where
+/// data starts and `SEEK_HOLE` where it ends; a filesystem without holes
+/// says all is data. A 1 TiB `/var/log/lastlog` (sparse, indexed by user
+/// id) holding a few KiB of records is read in a few system calls, not
+/// 1 TiB of zeros through the kernel. Reads are positioned (`pread`), so
+/// the `lseek` calls, which move the file's position, do not disturb them.
+pub struct Holes<'f> {
+    file: &'f File,
+    pos: u64,
+    /// Where the data `pos` is in ends (the next hole); at or before `pos`:
+    /// not known yet.
+    data_end: u64,
+}
+
+impl<'f> Holes<'f> {
+    pub fn new(file: &'f mut File) -> io::Result<Holes<'f>> {
+        let pos = file.stream_position()?;
+        Ok(Holes {
+            file,
+            pos,
+            data_end: pos,
+        })
+    }
+
+    fn seek(&self, offset: u64, whence: i32) -> io::Result<u64> {
+        let offset = i64::try_from(offset).map_err(io::Error::other)?;
+        // SAFETY: lseek on an fd we hold; no memory is passed.
+        let r = unsafe { libc::lseek(self.file.as_raw_fd(), offset, whence) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(r as u64)
+    }
+}
+
+impl Read for Holes<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.pos >= self.data_end {
+            let data = match self.seek(self.pos, libc::SEEK_DATA) {
+                Ok(d) => d,
+                // No data after `pos`: a hole to the end of the file, if
+                // it ends after `pos`.
+                Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+                    self.file.metadata()?.len().max(self.pos)
+                }
+                // No way to ask: all is data.
+                Err(_) => {
+                    self.data_end = u64::MAX;
+                    return self.read(buf);
+                }
+            };
+            // There is a hole at the end of every file (`SEEK_HOLE` says
+            // where it ends); past it, reads say where the file ends.
+            self.data_end = match self.seek(data, libc::SEEK_HOLE) {
+                Ok(h) if h > data => h,
+                _ => u64::MAX,
+            };
+            let hole = data.saturating_sub(self.pos);
+            if hole >= MIN_HOLE {
+                self.pos = data;
+                return Err(io::Error::other(Hole(hole)));
+            }
+            // A short hole is read with the data after it.
+        }
+        let room = usize::try_from(self.data_end - self.pos).unwrap_or(usize::MAX);
+        let want = buf.len().min(room);
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
 /// Reads until `buf` is full, the stream ends, or an error (returned with
 /// the count read before it).
 pub(crate) fn read_full<R: Read + ?Sized>(
@@ -211,9 +357,9 @@ pub(crate) fn read_full<R: Read + ?Sized>(
 
 /// What opening a path gave.
 pub enum Opened {
-    /// A regular file, whether its access time is left alone, and its size
-    /// when it was opened.
-    File(File, bool, u64),
+    /// A regular file, whether its access time is left alone, its size
+    /// when it was opened, and whether it may have holes ([`may_be_sparse`]).
+    File(File, bool, u64, bool),
     /// Not a regular file after all (FIFO, socket, device, directory).
     Special(&'static str),
 }
@@ -285,7 +431,7 @@ pub fn open(path: &Path, block: bool, dirs: &mut DirCache) -> io::Result<Opened>
     let md = file.metadata()?;
     let ft = md.file_type();
     if ft.is_file() || (block && ft.is_fifo()) {
-        Ok(Opened::File(file, noatime, md.len()))
+        Ok(Opened::File(file, noatime, md.len(), may_be_sparse(&md)))
     } else {
         Ok(Opened::Special(special_kind(&ft)))
     }
@@ -331,7 +477,7 @@ mod tests {
     /// Reads what `open` gave, or says why there is nothing to read.
     fn contents(path: &Path, dirs: &mut DirCache) -> String {
         match open(path, false, dirs) {
-            Ok(Opened::File(mut f, _, size)) => {
+            Ok(Opened::File(mut f, _, size, _)) => {
                 let mut s = String::new();
                 f.read_to_string(&mut s).unwrap();
                 assert_eq!(size, s.len() as u64);
@@ -428,6 +574,182 @@ mod tests {
         data.extend_from_slice(b"abc 4532015112830366\n");
         let got = scan(&data, 512);
         assert_eq!((got.hits[0].line, got.hits[0].column), (3001, 5));
+    }
+
+    /// A stream of data and holes, as a [`Holes`] reader gives it: data in
+    /// reads of at most `step` bytes, each hole as a [`Hole`] error.
+    struct Script {
+        parts: std::collections::VecDeque<Result<Vec<u8>, u64>>,
+        step: usize,
+    }
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.parts.front_mut() {
+                None => Ok(0),
+                Some(Err(hole)) => {
+                    let h = *hole;
+                    self.parts.pop_front();
+                    Err(io::Error::other(Hole(h)))
+                }
+                Some(Ok(data)) => {
+                    let n = data.len().min(buf.len()).min(self.step);
+                    buf[..n].copy_from_slice(&data[..n]);
+                    data.drain(..n);
+                    if data.is_empty() {
+                        self.parts.pop_front();
+                    }
+                    Ok(n)
+                }
+            }
+        }
+    }
+
+    /// What a scan reports of each hit: where it is and what.
+    fn seen(got: &Scanned) -> Vec<(u64, u64, u64, String, Option<Location>)> {
+        let hits = got.hits.iter();
+        hits.map(|h| {
+            let what = format!("{:?} {:?} {:?}", h.hit.kind, h.hit.masked, h.hit.confidence);
+            (h.offset, h.line, h.column, what, h.location.clone())
+        })
+        .collect()
+    }
+
+    #[test]
+    fn holes_are_passed_over_as_the_zeros_they_read_as() {
+        // Numbers next to holes, a line running across one, and context
+        // words on either side: a scan that passes over the holes must
+        // report what a scan of their zeros reports, at the same places.
+        let pieces: Vec<(&[u8], u64)> = vec![
+            (b"head card 4532015112830366", 200_000),
+            (b"5500000000000004 tail\nvisa ", 70_000),
+            (b"4111 1111 1111 1111\n", 300_000),
+            (b"", 65_536),
+            (
+                b"x\n;4761739001010010=2512101?\nexp 12/27 3530111333300000 ",
+                1 << 20,
+            ),
+        ];
+        let d = det();
+        for chunk in [100, 4096, 70_000, CHUNK] {
+            for step in [7, 4096, usize::MAX] {
+                for trailing in [false, true] {
+                    let mut parts = std::collections::VecDeque::new();
+                    let mut flat = Vec::new();
+                    for (i, &(data, hole)) in pieces.iter().enumerate() {
+                        if !data.is_empty() {
+                            parts.push_back(Ok(data.to_vec())); // (empty: read as the end)
+                        }
+                        flat.extend_from_slice(data);
+                        if i + 1 < pieces.len() || trailing {
+                            parts.push_back(Err(hole));
+                            flat.resize(flat.len() + hole as usize, 0);
+                        }
+                    }
+                    let script = Script { parts, step };
+                    let mut s = Scratch::default();
+                    let got = Reader::new(chunk).scan(&d, &mut s, script, 100, None, |_| true);
+                    let want = scan(&flat, chunk);
+                    let at = format!("chunk {chunk}, step {step}, trailing hole {trailing}");
+                    assert_eq!(seen(&got), seen(&want), "{at}");
+                    assert_eq!(seen(&got).len(), 5, "{at}");
+                    assert!(got.error.is_none(), "{at}");
+                    assert_eq!(got.bytes + got.holes, flat.len() as u64, "{at}");
+                    // At most about a buffer of zeros is scanned per hole.
+                    let cap = (chunk + CONTEXT_BEFORE + CONTEXT_AFTER) as u64;
+                    let holes = pieces.len() as u64;
+                    assert!(got.bytes <= 400 + holes * cap, "{at}: {}", got.bytes);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_attributed_stream_gets_the_zeros_of_its_holes() {
+        // An attributor follows every byte, so holes are read as zeros
+        // for it: the same hits, with the same locations.
+        let mut head = b"id,name,card_number\n1,a,4532015112830366\n".to_vec();
+        head.extend_from_slice(b"2,b,5500000000000004\n");
+        let tail = b"\n3,c,4111111111111111\n".to_vec();
+        let d = det();
+        let mut results = Vec::new();
+        for holes in [false, true] {
+            let parts = if holes {
+                vec![Ok(head.clone()), Err(100_000), Ok(tail.clone())]
+            } else {
+                let mut flat = head.clone();
+                flat.resize(head.len() + 100_000, 0);
+                flat.extend_from_slice(&tail);
+                vec![Ok(flat)]
+            };
+            let script = Script {
+                parts: parts.into(),
+                step: usize::MAX,
+            };
+            let mut attr = crate::structured::attributor(&head).expect("a CSV");
+            let mut s = Scratch::default();
+            let got =
+                Reader::new(4096).scan(&d, &mut s, script, 100, Some(attr.as_mut()), |_| true);
+            assert_eq!(got.holes, 0);
+            assert_eq!(got.bytes, (head.len() + 100_000 + tail.len()) as u64);
+            results.push(seen(&got));
+        }
+        assert_eq!(results[0].len(), 3);
+        assert!(results[0].iter().all(|r| r.4.is_some()), "{:?}", results[0]);
+        assert_eq!(results[0], results[1]);
+    }
+
+    /// The bytes `Holes` gives from `offset`, its holes as their zeros, and the holes' total.
+    fn read_holes(file: &mut File, offset: u64) -> (Vec<u8>, u64) {
+        file.seek(io::SeekFrom::Start(offset)).unwrap();
+        let mut holes = Holes::new(file).unwrap();
+        let (mut out, mut skipped, mut buf) = (Vec::new(), 0, vec![0; 10_000]);
+        loop {
+            match holes.read(&mut buf) {
+                Ok(0) => return (out, skipped),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => {
+                    let h = hole_len(&e).expect("only holes");
+                    assert!(h >= MIN_HOLE);
+                    out.resize(out.len() + h as usize, 0);
+                    skipped += h;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_sparse_file_reads_as_its_data_and_holes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("sparse");
+        let f = File::create(&path).unwrap();
+        // Data at the start, a hole of 1 MiB, data across a 4 KiB block
+        // edge, a short hole (one block: read as it is), data, and a hole to
+        // the end (`set_len`).
+        let layout: [(u64, &[u8]); 4] = [
+            (0, b"start"),
+            ((1 << 20) + 4090, b"across a block edge"),
+            ((1 << 20) + 12_288, b"after a short hole"),
+            (3 << 20, b"last data"),
+        ];
+        for (at, data) in layout {
+            f.write_all_at(data, at).unwrap();
+        }
+        let size = (5 << 20) + 17;
+        f.set_len(size).unwrap();
+        drop(f);
+        let whole = std::fs::read(&path).unwrap();
+        let mut f = File::open(&path).unwrap();
+        let sparse = may_be_sparse(&f.metadata().unwrap());
+        for offset in [0, 3, 8192, (1 << 20) + 4095, (3 << 20) + 9, size] {
+            let (got, skipped) = read_holes(&mut f, offset);
+            assert!(got == whole[offset as usize..], "from {offset}");
+            // Where the filesystem keeps holes, the 1 MiB hole and the one
+            // to the end are passed over (from before them).
+            if sparse && offset == 0 {
+                assert!(skipped >= (1 << 20) - 4096 + (2 << 20), "{skipped}");
+            }
+        }
     }
 
     #[test]

@@ -632,8 +632,67 @@ fn a_sparse_file_of_2_gib_is_read_in_bounded_memory() {
         return;
     };
     assert_eq!(code, 0);
-    assert_eq!(summary(&recs)["bytes_scanned"], 2u64 << 30);
+    let sum = summary(&recs);
+    let (read, holes) = (
+        sum["bytes_scanned"].as_u64(),
+        sum["bytes_in_holes"].as_u64(),
+    );
+    assert_eq!(read.unwrap() + holes.unwrap(), 2u64 << 30, "{sum}");
     assert!(kib < RSS_BOUND_KIB, "peak RSS {kib} KiB");
+}
+
+/// Whether `p` has fewer bytes allocated than it holds (holes, here).
+fn sparse(p: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::metadata(p).unwrap();
+    md.blocks() * 512 < md.len()
+}
+
+#[test]
+fn holes_of_a_sparse_file_are_passed_over_and_what_is_around_them_placed() {
+    // A disk image: data, a hole of 512 MiB, data, a hole to 1 GiB. The
+    // holes are not read (`SEEK_DATA`), and the numbers after them keep
+    // their offsets, lines and columns (the first line runs across the hole).
+    use std::os::unix::fs::FileExt;
+    let t = Tree::new();
+    let p = t.path().join("disk.img");
+    let f = std::fs::File::create(&p).unwrap();
+    let head = format!("{}card {VISA} ", "x".repeat(9000));
+    let far = format!("more text {MC}\nnext line {AMEX}\n");
+    f.write_all_at(head.as_bytes(), 0).unwrap();
+    f.write_all_at(far.as_bytes(), 512 << 20).unwrap();
+    f.set_len(1 << 30).unwrap();
+    drop(f);
+    let (code, recs) = crate::util::jsonl(&[s(&p)]);
+    assert_eq!(code, 1);
+    let found: Vec<(u64, u64, u64)> = of_type(&recs, "finding")
+        .iter()
+        .map(|f| {
+            let n = |k: &str| f[k].as_u64().unwrap();
+            (n("offset"), n("line"), n("column"))
+        })
+        .collect();
+    let mc = (512 << 20) + 10;
+    let amex = (512 << 20) + far.find("next").unwrap() as u64 + 10;
+    let want = [(9005, 1, 9006), (mc, 1, mc + 1), (amex, 2, 11)];
+    assert_eq!(found, want);
+    let sum = summary(&recs);
+    let (read, holes) = (
+        sum["bytes_scanned"].as_u64(),
+        sum["bytes_in_holes"].as_u64(),
+    );
+    assert_eq!(read.unwrap() + holes.unwrap(), 1 << 30, "{sum}");
+    let human = String::from_utf8(crate::util::run(&["--no-progress", s(&p)]).stdout).unwrap();
+    if sparse(&p) {
+        // This filesystem keeps the holes: both are passed over, save at
+        // most a read buffer of zeros after each run of data.
+        assert!(holes.unwrap() > (1 << 30) - (1 << 20), "{sum}");
+        assert!(human.contains("\nholes      1023."), "{human}");
+    }
+    assert!(
+        human.contains(&format!("disk.img:1:{}: MASTERCARD", mc + 1)),
+        "{human}"
+    );
 }
 
 #[test]

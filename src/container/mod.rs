@@ -33,6 +33,7 @@ use std::io::{self, Cursor, Read, Seek};
 
 use crate::coverage::{io_detail, Reason};
 use crate::redact;
+use crate::source;
 use crate::structured::{self, Attributor};
 pub use limits::{Ctx, Limit, LimitHit, Limits, Top};
 pub use opaque::Opaque;
@@ -625,10 +626,22 @@ pub fn leaf_with(
 
 /// Scans a regular file, opening whatever containers it is. Returns
 /// whether the file itself was read to its end (its members' coverage is
-/// recorded on the way).
-pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, size: u64) -> bool {
+/// recorded on the way). A file that may be `sparse` and is scanned as
+/// raw bytes (no container, or one not opened) has its holes passed over
+/// ([`source::Holes`]).
+pub fn scan_file(
+    cx: &Ctx,
+    sink: &mut dyn Sink,
+    path: &str,
+    file: &mut File,
+    size: u64,
+    sparse: bool,
+) -> bool {
     if !cx.limits.enabled {
-        return leaf(sink, path, 0, file);
+        return match sparse.then(|| source::Holes::new(file)) {
+            Some(Ok(mut holes)) => leaf(sink, path, 0, &mut holes),
+            _ => leaf(sink, path, 0, file),
+        };
     }
     let top = Top::new(size);
     let (head, err) = read_head(file, HEAD);
@@ -653,9 +666,15 @@ pub fn scan_file(cx: &Ctx, sink: &mut dyn Sink, path: &str, file: &mut File, siz
         return ole::scan_seekable(cx, sink, path, 0, file);
     }
     // A head shorter than HEAD met the end of the file: one read less per small file.
-    let mut ended = io::empty();
-    let rest: &mut dyn Read = if head.len() < HEAD { &mut ended } else { file };
-    open(cx, &top, sink, path, 0, format, head, rest)
+    if head.len() < HEAD {
+        return open(cx, &top, sink, path, 0, format, head, &mut io::empty());
+    }
+    // Raw bytes (a disk image, a database file, `lastlog`): holes passed over.
+    let raw = matches!(format, Format::Plain | Format::Opaque(_));
+    match (sparse && raw).then(|| source::Holes::new(file)) {
+        Some(Ok(mut holes)) => open(cx, &top, sink, path, 0, format, head, &mut holes),
+        _ => open(cx, &top, sink, path, 0, format, head, file),
+    }
 }
 
 /// A SQLite database on disk: its tables through SQLite, then its raw

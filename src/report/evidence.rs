@@ -99,6 +99,9 @@ pub struct Coverage<'a> {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub members_scanned: u64,
+    /// Bytes of sparse files' holes (zeros the filesystem does not store)
+    /// passed over without being read; not in `bytes_scanned`.
+    pub bytes_in_holes: u64,
     /// Coverage entries: files, directories or members not fully scanned.
     pub not_fully_scanned: u64,
     /// Entries whose reason means data may have been missed.
@@ -383,6 +386,7 @@ impl<'a> Evidence<'a> {
                 files_scanned: summary.files_scanned,
                 bytes_scanned: summary.bytes_scanned,
                 members_scanned: summary.members_scanned,
+                bytes_in_holes: summary.bytes_in_holes,
                 not_fully_scanned: summary.skipped,
                 data_may_be_missed: summary.incomplete,
                 by_reason: summary.skipped_by_reason.clone(),

@@ -571,6 +571,14 @@ fn coverage_section(o: &mut String, v: &Value, r: &Report, max_rows: usize) {
         "Bytes scanned",
         &format!("{} ({} bytes)", bytes(b), thousands(b)),
     );
+    let h = n(v, "/coverage/bytes_in_holes");
+    if h > 0 {
+        kv(
+            o,
+            "Holes of sparse files passed over (zeros, not stored)",
+            &format!("{} ({} bytes)", bytes(h), thousands(h)),
+        );
+    }
     o.push_str("</table>\n");
 
     let by_reason = at(v, "/coverage/by_reason").as_object();

@@ -344,6 +344,13 @@ pub fn write(r: &Report, quiet: bool, w: &mut dyn Write) -> io::Result<()> {
             b["started_at"].as_str().unwrap_or("?")
         )?;
     }
+    if s.bytes_in_holes > 0 {
+        writeln!(
+            w,
+            "holes      {} of sparse files' holes (zeros, not stored) passed over, not read",
+            bytes(s.bytes_in_holes)
+        )?;
+    }
     if s.atime_not_preserved > 0 {
         writeln!(
             w,

@@ -75,6 +75,9 @@ pub struct Summary {
     /// Container members (decompressed streams, archive members, document
     /// parts, attachments) read to their end.
     pub members_scanned: u64,
+    /// Bytes of sparse files' holes, zeros the filesystem does not store,
+    /// passed over without being read (not in `bytes_scanned`).
+    pub bytes_in_holes: u64,
     /// Coverage records (files, directories or streams not fully scanned).
     pub skipped: u64,
     pub skipped_by_reason: BTreeMap<&'static str, u64>,
@@ -138,6 +141,7 @@ impl Summary {
             files_scanned,
             bytes_scanned,
             members_scanned,
+            bytes_in_holes,
             atime_not_preserved,
             findings_omitted,
             card_data_omitted,
@@ -218,6 +222,7 @@ impl Summary {
             files_scanned,
             bytes_scanned,
             members_scanned,
+            bytes_in_holes,
             skipped: o.skipped.len() as u64,
             skipped_by_reason,
             incomplete,

@@ -781,6 +781,7 @@ pub fn log(r: &Report) -> Value {
             "files_scanned": rec["coverage"]["files_scanned"],
             "bytes_scanned": rec["coverage"]["bytes_scanned"],
             "members_scanned": rec["coverage"]["members_scanned"],
+            "bytes_in_holes": rec["coverage"]["bytes_in_holes"],
             "not_fully_scanned": rec["coverage"]["not_fully_scanned"],
             "data_may_be_missed": rec["coverage"]["data_may_be_missed"],
             "findings": rec["summary"]["findings"],
