@@ -12,8 +12,11 @@ they are) the raw finding is expected as well.
 Tools, from Debian packages: lz4, p7zip-full, lzip, lzop, ncompress, gcab,
 squashfs-tools, gnupg, openssl, age; LibreOffice with its Python bridge
 (legacy .doc and .xls with and without a password to open, through
-scripts/lo_legacy.py) and Apache POI (a legacy .ppt with and without one,
-through scripts/PptWithPassword.java) (apt-get install lz4 p7zip-full lzip
+scripts/lo_legacy.py; an .xls encrypted with Excel's built-in password,
+which it uses when only a workbook's structure is protected) and Apache POI
+(a legacy .ppt with and without one, through scripts/PptWithPassword.java;
+an .xls with Excel's built-in password, through scripts/XlsWithPassword.java)
+(apt-get install lz4 p7zip-full lzip
 lzop ncompress gcab squashfs-tools gnupg openssl age libreoffice-writer-nogui
 libreoffice-calc-nogui python3-uno default-jdk-headless libapache-poi-java);
 from PyPI: openpyxl, python-docx, msoffcrypto-tool (Office's password
@@ -254,6 +257,28 @@ def main():
             locked = d["password"] is not None
             record(d["name"], d["pan"], "encrypted" if locked else None)
             assert bool(expected[d["name"]]["findings"]) != locked, d["name"]
+        # Workbooks whose structure only is protected: Excel encrypts them
+        # with its built-in password, "VelvetSweatshop", and opens them
+        # without a prompt. LibreOffice writes RC4, Apache POI RC4 CryptoAPI
+        # (a 40-bit key). pan-scan opens them with that password and reads
+        # their cells; nothing is reported unreadable.
+        velvet = "VelvetSweatshop"
+        pan, _ = csv()
+        with open(spec, "w") as f:
+            json.dump([{"name": "cards-protected.xls", "text": pan, "password": velvet}], f)
+        sh("/usr/bin/python3", os.path.join(ROOT, "scripts", "lo_legacy.py"), OUT, spec)
+        poi_pan, _ = csv()
+        sh("java", "-cp", ":".join(POI), os.path.join(ROOT, "scripts", "XlsWithPassword.java"),
+           os.path.join(OUT, "cards-protected-poi.xls"), velvet, "name|card_number",
+           "Jane Doe|%s" % poi_pan)
+        for name, p, sheet, cell in [("cards-protected.xls", pan, "Sheet1", "A2"),
+                                     ("cards-protected-poi.xls", poi_pan, "cards", "B2")]:
+            with open(os.path.join(OUT, name), "rb") as f:
+                data = f.read()
+            assert p.encode() not in data and p.encode("utf-16-le") not in data, name
+            expected[name] = {"skipped": [], "findings": [
+                {"path": name, "line": 2, "first6": p[:6], "last4": p[-4:],
+                 "location": {"sheet": sheet, "cell": cell}}]}
     finally:
         shutil.rmtree(tmp)
     for name, want in expected.items():

@@ -47,7 +47,7 @@ fn every_fixture_reports_its_findings_and_coverage() {
 #[test]
 fn recognised_formats_are_decoded_or_reported() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/formats");
-    check_fixtures(&dir, 22);
+    check_fixtures(&dir, 24);
 }
 
 /// A legacy workbook whose cells cannot be held in memory (its compound

@@ -27,6 +27,7 @@ pub mod opaque;
 pub mod pdf;
 pub mod pgdump;
 pub mod xls;
+pub mod xlscrypt;
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek};

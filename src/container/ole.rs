@@ -22,12 +22,15 @@
 //!
 //! An Excel workbook is also opened (the `cfb` crate reads the compound
 //! file) and its cells read by [`super::xls`], before the raw scan: what
-//! both see is reported once, from the cell, with its sheet and cell.
+//! both see is reported once, from the cell, with its sheet and cell. A
+//! workbook encrypted with Excel's built-in password (a protected
+//! structure, no password to open) is decrypted first by
+//! [`super::xlscrypt`], and not reported `encrypted`.
 
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use super::limits::{Limit, LimitHit};
-use super::{le_u16, le_u32, leaf, skip_error, xls, Ctx, Sink};
+use super::{le_u16, le_u32, leaf, skip_error, xls, xlscrypt, Ctx, Sink};
 use crate::coverage::Reason;
 use crate::redact;
 
@@ -71,8 +74,19 @@ enum Encrypted {
     PowerPoint,
 }
 
+/// What became of Excel's built-in password on a workbook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Builtin {
+    /// Its workbook stream was not read (too large, a damaged compound file).
+    NotTried,
+    /// Tried: not this workbook's password (or a scheme not decrypted).
+    Failed,
+    /// It opened the workbook, whose cells were read.
+    Opened,
+}
+
 impl Encrypted {
-    fn detail(self) -> String {
+    fn detail(self, builtin: Builtin) -> String {
         let tail = "encrypted, not readable without its password";
         match self {
             Encrypted::Package => format!(
@@ -80,9 +94,21 @@ impl Encrypted {
             ),
             Encrypted::Workbook(s) => format!(
                 "Excel 97-2003 workbook with a password to open (FILEPASS, {}): its cells are \
-                 {tail} (Excel also writes this, with its built-in default password, when only \
-                 the workbook's structure is protected)",
-                s.label()
+                 {tail} ({})",
+                s.label(),
+                match (builtin, s) {
+                    (_, Scheme::Xor | Scheme::Unknown) => {
+                        "this scheme is not decrypted, not even with Excel's built-in password"
+                    }
+                    (Builtin::NotTried, _) => {
+                        "Excel's built-in password, which it uses when only a workbook's \
+                         structure is protected, was not tried: the workbook was not read"
+                    }
+                    _ => {
+                        "Excel's built-in password, which it uses when only a workbook's \
+                         structure is protected, was tried and does not open it"
+                    }
+                }
             ),
             Encrypted::Word(s) => format!(
                 "Word 97-2003 document with a password to open (fEncrypted, {}): its text is {tail}",
@@ -120,9 +146,16 @@ pub fn scan_seekable<R: Read + Seek>(
     } else {
         Ok(None)
     };
+    let mut builtin = Builtin::NotTried;
     match cells {
-        Ok(Some(book)) => {
-            if let Err(e) = xls::scan(&book, sink, path) {
+        Ok(Some(mut book)) => {
+            let unlocked = xlscrypt::unlock(&mut book).is_some();
+            builtin = if unlocked {
+                Builtin::Opened
+            } else {
+                Builtin::Failed
+            };
+            if let Err(e) = xls::scan(&book, sink, path, unlocked) {
                 let detail = format!("{e}; the cells before it were read, the file scanned raw");
                 sink.skip(path, Reason::Corrupt, detail, None);
                 ok = false;
@@ -139,7 +172,7 @@ pub fn scan_seekable<R: Read + Seek>(
         return false;
     }
     let raw = sink.mark();
-    let (read, seen) = raw_scan(sink, path, depth, src);
+    let (read, seen) = raw_scan(sink, path, depth, src, builtin);
     if !open && seen.workbook {
         let hit = LimitHit::new(Limit::Buffer, TOO_BIG.into());
         sink.skip(path, Reason::Limit, hit.to_string(), None);
@@ -161,7 +194,8 @@ pub fn scan_stream(
     match super::buffer(cx, r) {
         Ok(Ok(whole)) => scan_seekable(cx, sink, path, depth, &mut Cursor::new(whole)),
         Ok(Err(got)) => {
-            let (ok, seen) = raw_scan(sink, path, depth, &mut Cursor::new(got).chain(r));
+            let rest = &mut Cursor::new(got).chain(r);
+            let (ok, seen) = raw_scan(sink, path, depth, rest, Builtin::NotTried);
             if seen.workbook {
                 let hit = LimitHit::new(Limit::Buffer, TOO_BIG.into());
                 sink.skip(path, Reason::Limit, hit.to_string(), None);
@@ -187,8 +221,16 @@ struct Seen {
 }
 
 /// Scans a compound file's bytes raw, reporting it `encrypted` when it
-/// says it is. Returns whether it was read to its end, and what was seen.
-fn raw_scan(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> (bool, Seen) {
+/// says it is, unless it is a workbook that Excel's built-in password
+/// opened (`builtin`). Returns whether it was read to its end, and what was
+/// seen.
+fn raw_scan(
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    r: &mut dyn Read,
+    builtin: Builtin,
+) -> (bool, Seen) {
     let mut w = Watch {
         inner: r,
         block: [0; BLOCK],
@@ -196,8 +238,10 @@ fn raw_scan(sink: &mut dyn Sink, path: &str, depth: u32, r: &mut dyn Read) -> (b
         seen: Seen::default(),
     };
     let ok = leaf(sink, path, depth, &mut w);
-    if let Some(e) = w.seen.encrypted {
-        sink.skip(path, Reason::Encrypted, e.detail(), None);
+    match w.seen.encrypted {
+        Some(Encrypted::Workbook(_)) if builtin == Builtin::Opened => {}
+        Some(e) => sink.skip(path, Reason::Encrypted, e.detail(builtin), None),
+        None => {}
     }
     (ok, w.seen)
 }
@@ -522,10 +566,16 @@ mod tests {
 
     #[test]
     fn details_name_the_document_and_the_scheme() {
-        let d = Encrypted::Workbook(Scheme::CryptoApi).detail();
+        let d = Encrypted::Workbook(Scheme::CryptoApi).detail(Builtin::Failed);
         assert!(d.contains("Excel") && d.contains("RC4 CryptoAPI"), "{d}");
-        assert!(Encrypted::Word(Scheme::Xor).detail().contains("XOR"));
-        assert!(Encrypted::PowerPoint.detail().contains("PowerPoint"));
-        assert!(Encrypted::Package.detail().contains("EncryptedPackage"));
+        assert!(d.contains("was tried and does not open it"), "{d}");
+        let d = Encrypted::Workbook(Scheme::Rc4).detail(Builtin::NotTried);
+        assert!(d.contains("was not tried"), "{d}");
+        let d = Encrypted::Workbook(Scheme::Xor).detail(Builtin::Failed);
+        assert!(d.contains("XOR") && d.contains("not decrypted"), "{d}");
+        let f = Builtin::Failed;
+        assert!(Encrypted::Word(Scheme::Xor).detail(f).contains("XOR"));
+        assert!(Encrypted::PowerPoint.detail(f).contains("PowerPoint"));
+        assert!(Encrypted::Package.detail(f).contains("EncryptedPackage"));
     }
 }

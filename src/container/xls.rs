@@ -15,7 +15,8 @@
 //! `STRING` record after it). The layout is MS-XLS. A row is one line of
 //! text, its cells separated by tabs, so the words of one cell are context
 //! for the number in the next. A workbook with a `FILEPASS` record is
-//! encrypted and left to the raw scan, which reports it.
+//! encrypted: read when [`super::xlscrypt`] decrypted it (Excel's built-in
+//! password), else left to the raw scan, which reports it.
 
 use super::office::{column_letters, redacted};
 use super::{le_u16, le_u32, location, Sink, Text};
@@ -255,10 +256,11 @@ impl Cells<'_> {
 
 /// Scans the cells of workbook stream `book` as text at `path`. A stream
 /// that is no BIFF8 workbook (an Excel 5/95 one, say) or is encrypted
-/// (`FILEPASS`) is left to the raw scan, which reports encryption. `Err`
+/// (`FILEPASS`) and not `unlocked` (decrypted in place) is left to the raw
+/// scan, which reports encryption. `Err`
 /// says why the stream could not be read to its end (its cells up to there
 /// are scanned).
-pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<(), String> {
+pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str, unlocked: bool) -> Result<(), String> {
     let mut records = Records { book, at: 0 }.peekable();
     match records.next() {
         Some(Ok(r)) if r.kind == BOF && le_u16(r.data, 0) == Some(0x0600) => {
@@ -280,7 +282,7 @@ pub fn scan(book: &[u8], sink: &mut dyn Sink, path: &str) -> Result<(), String> 
         };
         match r.kind {
             EOF => break,
-            FILEPASS => return Ok(()),
+            FILEPASS if !unlocked => return Ok(()),
             BOUNDSHEET8 => {
                 if let (Some(at), Some(name)) = (le_u32(r.data, 0), unicode_string(r.data, 6, true))
                 {
