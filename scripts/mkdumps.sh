@@ -163,6 +163,9 @@ pgc "$pg_bin/pg_dump" "${restrict[@]}" --column-inserts -d "$DB" >"$out/pg_colum
 # archives carry none.
 pgc "$pg_bin/pg_dump" -Fc -d "$DB" >"$out/pg_custom.dump"
 pgc "$pg_bin/pg_dump" -Fc -Z0 -d "$DB" >"$out/pg_custom_z0.dump"
+# The tar format (pg_dump -Ft): toc.dat (the definitions and COPY statements),
+# one uncompressed data file per table (3358.dat), restore.sql.
+pgc "$pg_bin/pg_dump" -Ft -d "$DB" >"$out/pg_tar.tar"
 PG_DUMP_VERSION=$("$pg_bin/pg_dump" --version)
 PG_SERVER_VERSION=$(pgc "$pg_bin/psql" -X -A -t -d "$DB" -c 'SHOW server_version')
 runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null
@@ -227,7 +230,7 @@ SQLITE_VERSION=$(sqlite3 --version | awk '{print $1}')
 # ---------------------------------------------------------------- expected.json
 export PG_DUMP_VERSION PG_SERVER_VERSION MY_DUMP_VERSION MY_SERVER_VERSION SQLITE_VERSION
 python3 - "$out" <<'PY'
-import json, os, re, sqlite3, sys
+import json, os, re, sqlite3, sys, tarfile
 
 out = sys.argv[1]
 E = os.environ
@@ -532,6 +535,23 @@ for name in ["pg_custom.dump", "pg_custom_z0.dump"]:
                 r["member"] = name + "!pg_restore.sql"
     doc[name] = d
     made_by[name] = made_by["pg_plain.sql"].replace("pg_dump (", "pg_dump -Fc%s (" % (" -Z0" if "z0" in name else ""), 1)
+# A tar-format archive holds the same rows, each table's in a data file of its
+# own whose COPY statement is in toc.dat: each number has the same table,
+# column, row and key there, in the data file restore.sql names for its table.
+with tarfile.open(os.path.join(out, "pg_tar.tar")) as t:
+    if t.getnames()[0] != "toc.dat":
+        fail("pg_tar.tar: toc.dat is not the first member")
+    restore = t.extractfile("restore.sql").read().decode()
+data_file = {m.group(1): m.group(2) for m in re.finditer(
+    r"^COPY public\.(\w+) \(.*\) FROM '\$\$PATH\$\$/(\d+\.dat)';$", restore, re.M)}
+d = json.loads(json.dumps(doc["pg_plain.sql"]))
+for recs in d.values():
+    for r in recs:
+        r.pop("line", None)
+        if "table" in r and "row" in r:
+            r["member"] = "pg_tar.tar!" + data_file[r["table"]]
+doc["pg_tar.tar"] = d
+made_by["pg_tar.tar"] = made_by["pg_plain.sql"].replace("pg_dump (", "pg_dump -Ft (", 1)
 raw = open(os.path.join(out, "pg_custom_z0.dump"), "rb").read()
 for needle in PANS:
     if raw.count(needle.encode()) != 1:

@@ -16,12 +16,15 @@ use zip::ZipArchive;
 
 use super::limits::{Consumed, Guard, Limit, LimitHit};
 use super::{
-    classify, le_u16, le_u32, le_u64, member_path, node, office, skip_error, Ctx, Sink, Top,
+    classify, le_u16, le_u32, le_u64, member_path, node, office, pgdump, skip_error, Ctx, Sink, Top,
 };
 use crate::coverage::Reason;
 use crate::redact;
 
-/// A tar stream: each regular member in turn.
+/// A tar stream: each regular member in turn. In a pg_dump tar archive
+/// (`pg_dump -Ft`), whose `toc.dat` comes first, each table's data file
+/// (`3345.dat`) is read with the table's `COPY` statement from it, so its
+/// numbers get their table, column, row and key ([`pgdump::DataFiles`]).
 pub fn tar(
     cx: &Ctx,
     top: &Top,
@@ -45,6 +48,7 @@ pub fn tar(
     let mut ok = true;
     let mut members = 0u64;
     let mut last = String::new();
+    let mut pg: Option<pgdump::DataFiles> = None;
     loop {
         // What the tar crate reads to find the next member (headers, and
         // GNU long names and PAX records, which it holds whole) may not
@@ -107,7 +111,31 @@ pub fn tar(
         let exact = kind.is_file() || kind.is_contiguous();
         let size = if exact { entry.size() } else { u64::MAX };
         let mut member = Exact::new(&mut entry, size, "tar");
-        ok &= node(cx, top, sink, &mpath, depth + 1, &mut member);
+        let base = name.rsplit('/').next().unwrap_or_default();
+        let structure = cx.limits.structure;
+        if structure && base == "toc.dat" && pg.is_none() && size <= cx.limits.max_buffer {
+            match super::buffer(cx, &mut member) {
+                Ok(Ok(toc)) => {
+                    if pgdump::sniff_toc(&toc) {
+                        pg = pgdump::DataFiles::read(&toc, cx.limits.max_buffer).ok();
+                    }
+                    ok &= node(cx, top, sink, &mpath, depth + 1, &mut Cursor::new(toc));
+                }
+                Ok(Err(got)) => {
+                    let mut rest = Cursor::new(got).chain(&mut member);
+                    ok &= node(cx, top, sink, &mpath, depth + 1, &mut rest);
+                }
+                Err(e) => {
+                    skip_error(sink, &mpath, &e, None);
+                    ok = false;
+                }
+            }
+        } else if let Some(attr) = pg.as_ref().and_then(|p| p.attributor(base)) {
+            let attr = Some(Box::new(attr) as Box<dyn crate::structured::Attributor>);
+            ok &= super::leaf_with(sink, &mpath, depth + 1, &mut member, attr);
+        } else {
+            ok &= node(cx, top, sink, &mpath, depth + 1, &mut member);
+        }
         if sink.stopped() {
             return false;
         }

@@ -39,15 +39,73 @@ pub const SCRIPT: &str = "pg_restore.sql";
 /// The archive versions whose layout is known here (`1.MINOR`).
 const VERSIONS: std::ops::RangeInclusive<u8> = 11..=16;
 
-/// Archive format codes (`archCustom`).
+/// Archive format codes (`archCustom`, `archTar`, `archDirectory`).
 const CUSTOM: u8 = 1;
+const TAR: u8 = 3;
+const DIRECTORY: u8 = 5;
 
 /// Whether `head` starts a custom-format archive. The directory and tar
 /// formats' `toc.dat` holds no data (it sits beside the data files, which
-/// are scanned as files of their own) and is left to the raw scan.
+/// are scanned as files of their own) and is scanned raw; see
+/// [`DataFiles`].
 pub fn sniff(head: &[u8]) -> bool {
     // "PGDMP", major, minor, revision, int size, offset size, format.
     head.len() >= 11 && head.starts_with(MAGIC) && head[5] == 1 && head[10] == CUSTOM
+}
+
+/// Whether `head` starts the `toc.dat` of a tar-format (`pg_dump -Ft`) or
+/// directory-format (`-Fd`) archive.
+pub fn sniff_toc(head: &[u8]) -> bool {
+    head.len() >= 11
+        && head.starts_with(MAGIC)
+        && head[5] == 1
+        && (head[10] == TAR || head[10] == DIRECTORY)
+}
+
+/// What the `toc.dat` of a tar- or directory-format archive says of its
+/// data files (`3345.dat`, one per table): the `COPY` statement each
+/// file's rows belong to, and the tables' definitions (their keys). With
+/// them a data file's numbers get the table, column, row and key that
+/// a custom-format archive's get.
+pub struct DataFiles {
+    copy: HashMap<String, Vec<u8>>,
+    schema: structured::sql::Schema,
+}
+
+impl DataFiles {
+    /// Reads `toc.dat`; its strings may take `budget` bytes.
+    pub fn read(toc: &[u8], budget: u64) -> io::Result<DataFiles> {
+        let mut reader = Reader {
+            src: Box::new(toc),
+            int_size: 4,
+            minor: 0,
+            budget,
+        };
+        let header = reader.header()?;
+        if header.format == CUSTOM {
+            return Err(corrupt("a custom-format archive, not a toc.dat".into()));
+        }
+        let toc = reader.toc(&header)?;
+        let mut definitions = toc.pre;
+        definitions.extend_from_slice(&toc.post);
+        let mut copy = HashMap::new();
+        for (file, id) in toc.files {
+            if let Some(head) = toc.data.get(&id).filter(|h| h.starts_with(b"COPY ")) {
+                copy.insert(file, head.clone());
+            }
+        }
+        Ok(DataFiles {
+            copy,
+            schema: structured::sql::Sql::schema_of(&definitions),
+        })
+    }
+
+    /// The attributor of data file `name` (`3345.dat`; a directory
+    /// archive's `3345.dat.gz` once decompressed), if the TOC lists it.
+    pub fn attributor(&self, name: &str) -> Option<structured::sql::Sql> {
+        let copy = self.copy.get(name)?;
+        Some(structured::sql::Sql::copy_data(&self.schema, copy))
+    }
 }
 
 /// How a data block's chunks are compressed.
@@ -65,6 +123,8 @@ struct Header {
     int_size: usize,
     off_size: usize,
     compression: Compression,
+    /// `CUSTOM`, `TAR` or `DIRECTORY`.
+    format: u8,
 }
 
 /// Sections of the TOC (`teSection`).
@@ -72,12 +132,14 @@ const SECTION_NONE: i64 = 1;
 const SECTION_PRE_DATA: i64 = 2;
 
 /// What the TOC says, as script text: the definitions before the data and
-/// after it, and what goes before each data block, by its dump id.
+/// after it, and what goes before each data block, by its dump id; in a
+/// tar or directory archive, the file holding each data block.
 #[derive(Debug, Default)]
 struct Toc {
     pre: Vec<u8>,
     post: Vec<u8>,
     data: HashMap<i64, Vec<u8>>,
+    files: Vec<(String, i64)>,
 }
 
 /// The binary reading primitives, over a stream that counts what the TOC
@@ -175,8 +237,9 @@ impl Reader<'_> {
             )));
         }
         self.int_size = int_size;
-        if self.byte()? != CUSTOM {
-            return Err(corrupt("not the custom format".into()));
+        let format = self.byte()?;
+        if ![CUSTOM, TAR, DIRECTORY].contains(&format) {
+            return Err(corrupt(format!("archive format {format}")));
         }
         let compression = if minor >= 15 {
             // pg_compress_algorithm.
@@ -204,12 +267,14 @@ impl Reader<'_> {
             int_size,
             off_size,
             compression,
+            format,
         })
     }
 
     /// `ReadToc`, keeping each entry's definition in its part of the
-    /// script and each data entry's `COPY` statement.
-    fn toc(&mut self, off_size: usize) -> io::Result<Toc> {
+    /// script and each data entry's `COPY` statement (and, in a tar or
+    /// directory archive, its file).
+    fn toc(&mut self, header: &Header) -> io::Result<Toc> {
         let count = self.int()?;
         if count < 0 {
             return Err(corrupt(format!("{count} entries")));
@@ -237,9 +302,18 @@ impl Reader<'_> {
             self.skip_str()?; // owner
             self.skip_str()?; // "false": WITH OIDS
             while self.str()?.is_some() {} // dependencies
-                                           // The custom format's data offset: a flag byte, then the offset.
-            for _ in 0..=off_size {
-                self.byte()?;
+            if header.format == CUSTOM {
+                // `ReadExtraToc`: the data's offset, a flag byte then the
+                // offset.
+                for _ in 0..=header.off_size {
+                    self.byte()?;
+                }
+            } else if let Some(file) = self.str()? {
+                // The file holding the data (`3345.dat`), if any.
+                if had_dumper && !file.is_empty() {
+                    toc.files
+                        .push((String::from_utf8_lossy(&file).into_owned(), id));
+                }
             }
             let text = if section == SECTION_NONE || section == SECTION_PRE_DATA {
                 &mut toc.pre
@@ -540,7 +614,10 @@ pub fn scan(
         budget: cx.limits.max_buffer,
     };
     let parsed = reader.header().and_then(|h| {
-        let toc = reader.toc(h.off_size)?;
+        if h.format != CUSTOM {
+            return Err(corrupt("not the custom format".into()));
+        }
+        let toc = reader.toc(&h)?;
         Ok((h, toc))
     });
     drop(reader);
@@ -642,8 +719,19 @@ pub(crate) mod write {
     /// An archive of version 1.`minor`: header (compression `algo`, a byte
     /// from 1.15 on, a zlib level before), TOC, then `blocks`.
     pub fn archive(minor: u8, algo: u8, entries: &[Entry], blocks: &[u8]) -> Vec<u8> {
+        written(CUSTOM, minor, algo, entries, blocks)
+    }
+
+    /// The `toc.dat` of a tar-format archive (`format` 3) or a directory
+    /// one (5): the TOC names each data entry's file, `ID.dat`.
+    #[cfg(test)]
+    pub fn toc_dat(format: u8, minor: u8, entries: &[Entry]) -> Vec<u8> {
+        written(format, minor, 0, entries, &[])
+    }
+
+    fn written(format: u8, minor: u8, algo: u8, entries: &[Entry], blocks: &[u8]) -> Vec<u8> {
         let mut a = b"PGDMP".to_vec();
-        a.extend_from_slice(&[1, minor, 0, 4, 8, CUSTOM]);
+        a.extend_from_slice(&[1, minor, 0, 4, 8, format]);
         if minor >= 15 {
             a.push(algo);
         } else {
@@ -678,8 +766,14 @@ pub(crate) mod write {
             string(&mut a, Some("shop")); // owner
             string(&mut a, Some("false"));
             string(&mut a, None); // no dependencies
-            a.push(if e.data { 2 } else { 3 }); // data offset: set / none
-            a.extend_from_slice(&[0; 8]);
+            if format == CUSTOM {
+                a.push(if e.data { 2 } else { 3 }); // data offset: set / none
+                a.extend_from_slice(&[0; 8]);
+            } else if e.data {
+                string(&mut a, Some(&format!("{}.dat", e.id)));
+            } else {
+                string(&mut a, Some(""));
+            }
         }
         a.extend_from_slice(blocks);
         a
@@ -688,7 +782,7 @@ pub(crate) mod write {
 
 #[cfg(test)]
 mod tests {
-    use super::write::{archive, int, Entry};
+    use super::write::{archive, int, toc_dat, Entry};
     use super::*;
     use std::io::Write;
 
@@ -793,7 +887,7 @@ mod tests {
             budget: 1 << 20,
         };
         let header = reader.header()?;
-        let toc = reader.toc(header.off_size)?;
+        let toc = reader.toc(&header)?;
         let mut pre = BANNER.to_vec();
         pre.extend_from_slice(&toc.pre);
         let mut s = Script {
@@ -842,6 +936,47 @@ mod tests {
     }
 
     #[test]
+    fn a_tar_or_directory_toc_names_the_table_of_each_data_file() {
+        use crate::detect::{Detector, Scratch};
+        use crate::fingerprint::{Fingerprinter, KeySource};
+        let det = Detector::new(Fingerprinter::new(b"0123456789abcdef", KeySource::Env));
+        for format in [TAR, DIRECTORY] {
+            for minor in [12, 14, 16] {
+                let toc = toc_dat(format, minor, &entries());
+                assert!(sniff_toc(&toc) && !sniff(&toc));
+                let files = DataFiles::read(&toc, 1 << 20).unwrap();
+                // 10.dat holds large objects (no COPY); 11 is no data entry.
+                assert!(files.attributor("10.dat").is_none());
+                assert!(files.attributor("11.dat").is_none());
+                let mut attr = files.attributor("9.dat").expect("the rows of cards");
+                let mut scratch = Scratch::default();
+                let got = crate::source::Reader::new(4096).scan(
+                    &det,
+                    &mut scratch,
+                    ROWS,
+                    10,
+                    Some(&mut attr),
+                    |_| true,
+                );
+                assert_eq!(got.hits.len(), 1);
+                let loc = got.hits[0].location.as_ref().unwrap();
+                let at = format!("format {format} 1.{minor}: {loc:?}");
+                assert_eq!(loc["table"], "cards", "{at}");
+                assert_eq!(loc["column"], "pan", "{at}");
+                assert_eq!(loc["row"], 1, "{at}");
+                assert_eq!(loc["pk"], "1", "{at}");
+            }
+        }
+        // A custom-format archive is no toc.dat; a cut one is an error.
+        let custom = archive(14, 0, &entries(), &blocks(0));
+        assert!(!sniff_toc(&custom));
+        assert!(DataFiles::read(&custom, 1 << 20).is_err());
+        let toc = toc_dat(TAR, 14, &entries());
+        assert!(DataFiles::read(&toc[..toc.len() - 3], 1 << 20).is_err());
+        assert!(DataFiles::read(&toc, 10).is_err()); // over the budget
+    }
+
+    #[test]
     fn the_sniffer_takes_only_the_custom_format() {
         let a = archive(14, 1, &entries(), &blocks(1));
         assert!(sniff(&a));
@@ -864,7 +999,7 @@ mod tests {
             budget: 1 << 20,
         };
         let h = s.header().unwrap();
-        let toc = s.toc(h.off_size).unwrap();
+        let toc = s.toc(&h).unwrap();
         let mut cut = Script {
             out: Cursor::new(Vec::new()),
             post: Some(toc.post),
@@ -909,7 +1044,7 @@ mod tests {
             budget: 40,
         };
         let h = r.header().unwrap();
-        let e = r.toc(h.off_size).unwrap_err();
+        let e = r.toc(&h).unwrap_err();
         assert!(
             e.get_ref().unwrap().downcast_ref::<LimitHit>().is_some(),
             "{e}"

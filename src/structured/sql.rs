@@ -181,6 +181,13 @@ pub struct Sql {
 /// Tables remembered at most (a hostile dump cannot grow memory forever).
 const MAX_TABLES: usize = 10_000;
 
+/// What makes [`Sql::new`] read PostgreSQL.
+const PG_HEAD: &[u8] = b"-- PostgreSQL\n";
+
+/// The tables a set of definitions declares ([`Sql::schema_of`]).
+#[derive(Debug, Default)]
+pub struct Schema(HashMap<String, Table>);
+
 impl Sql {
     pub fn new(head: &[u8]) -> Sql {
         let h = &head[..head.len().min(8192)];
@@ -209,6 +216,41 @@ impl Sql {
             parsed_to: 0,
             no_end: (0, 0),
         }
+    }
+
+    /// The tables (columns and primary keys) that `definitions` (SQL
+    /// statements: `CREATE TABLE`, `ALTER TABLE`, ...) declare, for
+    /// [`Sql::copy_data`].
+    pub fn schema_of(definitions: &[u8]) -> Schema {
+        let mut s = Sql::new(PG_HEAD);
+        s.advance_to(definitions, 0, definitions.len());
+        Schema(s.tables)
+    }
+
+    /// An attributor for the data of a `COPY` statement held apart from it
+    /// (a data file of a pg_dump tar or directory archive, whose `COPY`
+    /// statement is in the archive's `toc.dat`): the stream starts with
+    /// its first row, as if `copy` (the statement's line) came just
+    /// before it, and `schema` gives the table's primary key. Columns named
+    /// for sensitive authentication data are not reported here but where
+    /// the statement is (a tar archive's `restore.sql`).
+    pub fn copy_data(schema: &Schema, copy: &[u8]) -> Sql {
+        let mut s = Sql::new(PG_HEAD);
+        s.copy(copy, 0);
+        s.schema.clear();
+        if let Some(stmt) = &mut s.stmt {
+            // The first row starts the stream: in a dump, the newline that
+            // ends the COPY line counts it.
+            stmt.rows += 1;
+            if let Some(t) = schema.0.get(&stmt.table) {
+                let t = Table {
+                    columns: t.columns.clone(),
+                    pk: t.pk,
+                };
+                s.tables.insert(stmt.table.clone(), t);
+            }
+        }
+        s
     }
 
     /// Follows the stream up to absolute offset `base + to`.
@@ -1223,6 +1265,58 @@ mod tests {
             }
             assert_eq!(sql.rows_of("t"), 1001, "step {step}");
         }
+    }
+
+    #[test]
+    fn copy_data_places_hits_as_the_whole_dump_does() {
+        // A pg_dump tar archive keeps the definitions and COPY statements
+        // in toc.dat and each table's rows in a file of their own: its
+        // hits get the table, column, row, key and CVV that the same rows
+        // get in a plain dump.
+        use crate::detect::{Detector, Scratch};
+        use crate::fingerprint::{Fingerprinter, KeySource};
+        use crate::source::Reader;
+        let det = Detector::new(Fingerprinter::new(b"0123456789abcdef", KeySource::Env));
+        let defs = "CREATE TABLE public.cards (\n    id integer NOT NULL,\n    pan text,\n    \
+                    cvv text\n);\n\nALTER TABLE ONLY public.cards\n    ADD CONSTRAINT cards_pkey \
+                    PRIMARY KEY (id);\n\n";
+        let copy = "COPY public.cards (id, pan, cvv) FROM stdin;\n";
+        let rows = "7\t4532015112830366\t123\n8\t\\N\t\\N\n9\t5425398259791907\t456\n\\.\n\n";
+        let scan = |data: &str, mut attr: Sql| {
+            let mut scratch = Scratch::default();
+            let got = Reader::new(4096).scan(
+                &det,
+                &mut scratch,
+                data.as_bytes(),
+                100,
+                Some(&mut attr),
+                |_| true,
+            );
+            let hits: Vec<_> = got.hits.iter().map(|h| h.location.clone()).collect();
+            let extras: Vec<_> = got.extras.iter().map(|e| e.location.clone()).collect();
+            (hits, extras)
+        };
+        let whole = format!("-- PostgreSQL database dump\n{defs}{copy}{rows}");
+        let want = scan(&whole, Sql::new(whole.as_bytes()));
+        let got = scan(
+            rows,
+            Sql::copy_data(&Sql::schema_of(defs.as_bytes()), copy.as_bytes()),
+        );
+        assert_eq!(got.0, want.0);
+        assert_eq!(want.0.len(), 2);
+        let first = want.0[0].as_ref().unwrap();
+        assert_eq!(first["table"], "cards");
+        assert_eq!(first["column"], "pan");
+        assert_eq!(first["row"], 1);
+        assert_eq!(first["pk"], "7");
+        // The CVVs beside the numbers (the `cvv` column is reported where
+        // the definitions are, not with the rows).
+        let cvvs = |e: &[Location]| {
+            let rows: Vec<_> = e.iter().filter_map(|l| l.get("row").cloned()).collect();
+            rows
+        };
+        assert_eq!(cvvs(&got.1), cvvs(&want.1));
+        assert_eq!(cvvs(&got.1).len(), 2, "{:?}", got.1);
     }
 
     #[test]
