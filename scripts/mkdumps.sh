@@ -166,6 +166,15 @@ pgc "$pg_bin/pg_dump" -Fc -Z0 -d "$DB" >"$out/pg_custom_z0.dump"
 # The tar format (pg_dump -Ft): toc.dat (the definitions and COPY statements),
 # one uncompressed data file per table (3358.dat), restore.sql.
 pgc "$pg_bin/pg_dump" -Ft -d "$DB" >"$out/pg_tar.tar"
+# The directory format (pg_dump -Fd): toc.dat and one gzipped data file per
+# table (3358.dat.gz) in a directory; pg_restore -l lists which is which.
+# (written by the postgres user in the temporary directory, then copied).
+rm -rf "$out/pg_dir"
+pgc "$pg_bin/pg_dump" -Fd -f "$tmp/pg/pg_dir" -d "$DB"
+cp -r "$tmp/pg/pg_dir" "$out/pg_dir"
+chown -R --reference="$out" "$out/pg_dir"
+chmod 755 "$out/pg_dir" && chmod 644 "$out/pg_dir"/*
+PG_DIR_LIST=$("$pg_bin/pg_restore" -l "$out/pg_dir")
 PG_DUMP_VERSION=$("$pg_bin/pg_dump" --version)
 PG_SERVER_VERSION=$(pgc "$pg_bin/psql" -X -A -t -d "$DB" -c 'SHOW server_version')
 runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null
@@ -228,7 +237,7 @@ pad=$(printf 'x%.0s' $(seq 1 1100))
 SQLITE_VERSION=$(sqlite3 --version | awk '{print $1}')
 
 # ---------------------------------------------------------------- expected.json
-export PG_DUMP_VERSION PG_SERVER_VERSION MY_DUMP_VERSION MY_SERVER_VERSION SQLITE_VERSION
+export PG_DUMP_VERSION PG_SERVER_VERSION MY_DUMP_VERSION MY_SERVER_VERSION SQLITE_VERSION PG_DIR_LIST
 python3 - "$out" <<'PY'
 import json, os, re, sqlite3, sys, tarfile
 
@@ -552,6 +561,23 @@ for recs in d.values():
             r["member"] = "pg_tar.tar!" + data_file[r["table"]]
 doc["pg_tar.tar"] = d
 made_by["pg_tar.tar"] = made_by["pg_plain.sql"].replace("pg_dump (", "pg_dump -Ft (", 1)
+# A directory-format archive: the same, each data file gzipped beside
+# toc.dat (member pg_dir/3358.dat.gz!3358.dat). It has no restore.sql, so no
+# schema finding: its CVV-named columns are only in toc.dat's binary TOC.
+data_file = {m.group(2): m.group(1) + ".dat" for m in re.finditer(
+    r"^(\d+); \d+ \d+ TABLE DATA public (\w+) ", E["PG_DIR_LIST"], re.M)}
+d = json.loads(json.dumps(doc["pg_plain.sql"]))
+for recs in d.values():
+    for r in recs:
+        r.pop("line", None)
+        if "table" in r and "row" in r:
+            f = data_file[r["table"]]
+            if not os.path.exists(os.path.join(out, "pg_dir", f + ".gz")):
+                fail("pg_dir: no %s.gz" % f)
+            r["member"] = "pg_dir/%s.gz!%s" % (f, f)
+d["schema"] = []
+doc["pg_dir"] = d
+made_by["pg_dir"] = made_by["pg_plain.sql"].replace("pg_dump (", "pg_dump -Fd (", 1)
 raw = open(os.path.join(out, "pg_custom_z0.dump"), "rb").read()
 for needle in PANS:
     if raw.count(needle.encode()) != 1:

@@ -137,6 +137,8 @@ struct Worker<'s, 'a> {
     scratch: Scratch,
     local: Local,
     dirs: source::DirCache,
+    /// pg_dump directory archives' tables of contents.
+    pg: container::pgdump::Directories,
 }
 
 impl Drop for Worker<'_, '_> {
@@ -160,6 +162,7 @@ impl<'s, 'a> Worker<'s, 'a> {
             scratch: Scratch::default(),
             local: Local::default(),
             dirs: source::DirCache::default(),
+            pg: container::pgdump::Directories::default(),
         }
     }
 
@@ -250,7 +253,14 @@ impl<'s, 'a> Worker<'s, 'a> {
         let mut file = file;
         let cx = self.sh.ctx();
         let (findings, bytes) = (self.local.findings.len(), self.local.stats.bytes_scanned);
-        let whole = container::scan_file(&cx, self, &name, &mut file, size, sparse);
+        let limits = &self.sh.cfg.limits;
+        let rows = if limits.enabled && limits.structure {
+            let rows = self.pg.rows(path, limits.max_buffer);
+            rows.map(|a| Box::new(a) as Box<dyn Attributor>)
+        } else {
+            None
+        };
+        let whole = container::scan_file(&cx, self, &name, &mut file, size, sparse, rows);
         if whole {
             self.local.stats.files_scanned += 1;
             self.sh.counters.files.fetch_add(1, Ordering::Relaxed);

@@ -81,7 +81,7 @@ fn file(data: &[u8]) {
     let mut f = memfd(data);
     let size = data.len() as u64;
     run_cfg(&config(), size, |cx, _top, sink| {
-        container::scan_file(cx, sink, NAME, &mut f, size, false);
+        container::scan_file(cx, sink, NAME, &mut f, size, false, None);
     });
 }
 

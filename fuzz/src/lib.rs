@@ -76,7 +76,7 @@ pub fn file(data: &[u8]) -> Outcome {
     let mut f = memfd(data);
     let size = data.len() as u64;
     run_cfg(&config(), size, |cx, _top, sink| {
-        pan_scan::container::scan_file(cx, sink, NAME, &mut f, size, false);
+        pan_scan::container::scan_file(cx, sink, NAME, &mut f, size, false, None);
     })
 }
 

@@ -112,10 +112,16 @@ pub struct Ctx<'a> {
     pub total: &'a AtomicU64,
 }
 
-/// Expanded bytes under one file on disk.
+/// One file on disk while it is scanned: the expanded bytes under it, and
+/// what lies beside it says of its contents.
 pub struct Top {
     pub size: u64,
     pub expanded: Cell<u64>,
+    /// The attributor of the file's first plain stream, when the file's
+    /// neighbours say what its rows are (a pg_dump directory archive's
+    /// `toc.dat` beside its data files); otherwise one is chosen by what the
+    /// stream looks like.
+    pub rows: Cell<Option<Box<dyn crate::structured::Attributor>>>,
 }
 
 impl Top {
@@ -123,6 +129,7 @@ impl Top {
         Top {
             size,
             expanded: Cell::new(0),
+            rows: Cell::new(None),
         }
     }
 }

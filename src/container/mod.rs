@@ -629,7 +629,9 @@ pub fn leaf_with(
 /// whether the file itself was read to its end (its members' coverage is
 /// recorded on the way). A file that may be `sparse` and is scanned as
 /// raw bytes (no container, or one not opened) has its holes passed over
-/// ([`source::Holes`]).
+/// ([`source::Holes`]). `rows`, when given, reads the file's plain stream
+/// (its data, or a compressed stream's) in place of the attributor its
+/// first bytes would choose ([`Top::rows`]).
 pub fn scan_file(
     cx: &Ctx,
     sink: &mut dyn Sink,
@@ -637,6 +639,7 @@ pub fn scan_file(
     file: &mut File,
     size: u64,
     sparse: bool,
+    rows: Option<Box<dyn Attributor>>,
 ) -> bool {
     if !cx.limits.enabled {
         return match sparse.then(|| source::Holes::new(file)) {
@@ -645,6 +648,7 @@ pub fn scan_file(
         };
     }
     let top = Top::new(size);
+    top.rows.set(rows);
     let (head, err) = read_head(file, HEAD);
     if let Some(e) = err {
         // The head could not be read whole: no random access, the bytes
@@ -736,7 +740,7 @@ fn open(
     r: &mut dyn Read,
 ) -> bool {
     let attr = if format == Format::Plain && cx.limits.structure {
-        structured::attributor(&head)
+        top.rows.take().or_else(|| structured::attributor(&head))
     } else {
         None
     };

@@ -23,6 +23,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
 
 use super::limits::{Consumed, Counted, Guard, Limit, LimitHit};
 use super::{leaf, leaf_with, member_path, read_byte, Ctx, Sink, Top};
@@ -106,6 +107,56 @@ impl DataFiles {
         let copy = self.copy.get(name)?;
         Some(structured::sql::Sql::copy_data(&self.schema, copy))
     }
+}
+
+/// The data files of pg_dump directory archives (`pg_dump -Fd`): a
+/// directory holding `toc.dat` and a file per table (`3358.dat.gz`, or
+/// `.dat`, `.dat.lz4`, `.dat.zst`), each scanned as a file of its own. A
+/// worker keeps the table of contents of the last directory it looked in,
+/// since a walk hands it a directory's files one after another.
+#[derive(Default)]
+pub struct Directories {
+    last: Option<(PathBuf, Option<DataFiles>)>,
+}
+
+impl Directories {
+    /// The attributor of the rows in file `path`, if it is a data file of
+    /// a directory archive whose `toc.dat` (read up to `budget` bytes,
+    /// read-only like any file) lists it.
+    pub fn rows(&mut self, path: &Path, budget: u64) -> Option<structured::sql::Sql> {
+        let name = path.file_name()?.to_str()?;
+        let stem = [".gz", ".lz4", ".zst"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .unwrap_or(name);
+        let id = stem.strip_suffix(".dat")?;
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let dir = path.parent()?;
+        if self.last.as_ref().is_none_or(|(d, _)| d != dir) {
+            self.last = Some((dir.to_path_buf(), read_toc(&dir.join("toc.dat"), budget)));
+        }
+        self.last.as_ref()?.1.as_ref()?.attributor(stem)
+    }
+}
+
+/// A directory archive's `toc.dat`, if `path` is one of at most `budget`
+/// bytes that can be read.
+fn read_toc(path: &Path, budget: u64) -> Option<DataFiles> {
+    let opened = crate::source::open(path, false, &mut crate::source::DirCache::default());
+    let Ok(crate::source::Opened::File(file, _, size, _)) = opened else {
+        return None;
+    };
+    if size > budget {
+        return None;
+    }
+    let mut toc = Vec::new();
+    file.take(budget).read_to_end(&mut toc).ok()?;
+    if !sniff_toc(&toc) {
+        return None;
+    }
+    DataFiles::read(&toc, budget).ok()
 }
 
 /// How a data block's chunks are compressed.
@@ -974,6 +1025,38 @@ mod tests {
         let toc = toc_dat(TAR, 14, &entries());
         assert!(DataFiles::read(&toc[..toc.len() - 3], 1 << 20).is_err());
         assert!(DataFiles::read(&toc, 10).is_err()); // over the budget
+    }
+
+    #[test]
+    fn a_directory_archive_s_data_files_are_known_by_their_toc() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dump, other) = (tmp.path().join("dump"), tmp.path().join("other"));
+        std::fs::create_dir_all(&dump).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(dump.join("toc.dat"), toc_dat(DIRECTORY, 14, &entries())).unwrap();
+        // Another directory's toc.dat is no pg_dump one.
+        std::fs::write(other.join("toc.dat"), b"not a table of contents").unwrap();
+        let mut dirs = Directories::default();
+        let table = |dirs: &mut Directories, p: &Path| dirs.rows(p, 1 << 20).map(|_| true);
+        for (path, want) in [
+            (dump.join("9.dat.gz"), Some(true)),
+            (dump.join("9.dat"), Some(true)),
+            (other.join("9.dat.gz"), None),
+            (dump.join("9.dat.zst"), Some(true)),
+            (dump.join("9.dat.lz4"), Some(true)),
+            (dump.join("10.dat.gz"), None), // large objects: no COPY
+            (dump.join("x9.dat.gz"), None),
+            (dump.join(".dat.gz"), None),
+            (dump.join("9.dat.bz2"), None),
+            (dump.join("toc.dat"), None),
+            (tmp.path().join("9.dat.gz"), None),
+        ] {
+            assert_eq!(table(&mut dirs, &path), want, "{}", path.display());
+        }
+        // Over the budget: not read.
+        assert!(Directories::default()
+            .rows(&dump.join("9.dat.gz"), 10)
+            .is_none());
     }
 
     #[test]
