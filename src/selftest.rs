@@ -3,7 +3,8 @@
 //! in use"). Known public test PANs from `rules/test_pans.csv` are planted in
 //! one file per format — plain and grouped text, track data, a masked PAN,
 //! UTF-16, full-width digits, compressed streams, archives nested in
-//! archives, office documents, PDF, mail, SQL dumps, CSV, JSON and SQLite —
+//! archives, office documents, PDF, mail, SQL dumps and pg_dump archives,
+//! a sparse disk image, CSV, JSON and SQLite —
 //! written in-process, then the directory is scanned by the same path the
 //! command line takes (`cli::Args::config`, a [`Detector`], [`scan::run`],
 //! default limits) and every planted item is looked for among the findings:
@@ -655,12 +656,11 @@ fn pg_dump(pan: &Pan) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A pg_dump custom-format archive (version 1.14, as PostgreSQL 12 to 15
-/// write it) of `pg_dump(pan)`'s table: its TOC (the table, its data, its
-/// key) and the rows in one zlib-compressed data block.
-fn pg_custom(pan: &Pan) -> io::Result<Vec<u8>> {
-    use crate::container::pgdump::write::{archive, int, Entry};
-    let entries = [
+/// The TOC entries of `pg_dump(pan)`'s table: the table, its data (dump
+/// id 3321), its key.
+fn pg_entries() -> [crate::container::pgdump::write::Entry<'static>; 3] {
+    use crate::container::pgdump::write::Entry;
+    [
         Entry {
             id: 215,
             data: false,
@@ -688,7 +688,15 @@ fn pg_custom(pan: &Pan) -> io::Result<Vec<u8>> {
             defn: "ALTER TABLE ONLY public.payments\n    ADD CONSTRAINT payments_pkey PRIMARY KEY (id);\n",
             copy: None,
         },
-    ];
+    ]
+}
+
+/// A pg_dump custom-format archive (version 1.14, as PostgreSQL 12 to 15
+/// write it) of `pg_dump(pan)`'s table: its TOC (the table, its data, its
+/// key) and the rows in one zlib-compressed data block.
+fn pg_custom(pan: &Pan) -> io::Result<Vec<u8>> {
+    use crate::container::pgdump::write::{archive, int};
+    let entries = pg_entries();
     let rows = format!("1\t{}\t19.99\n", pan.digits());
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     z.write_all(rows.as_bytes())?;
@@ -700,6 +708,31 @@ fn pg_custom(pan: &Pan) -> io::Result<Vec<u8>> {
     block.extend_from_slice(&packed);
     int(&mut block, 0);
     Ok(archive(14, 1, &entries, &block))
+}
+
+/// A pg_dump tar-format archive (`-Ft`) of `pg_dump(pan)`'s table:
+/// `toc.dat` (version 1.14), then the rows in `3321.dat`, as pg_dump
+/// orders them.
+fn pg_tar(pan: &Pan) -> io::Result<Vec<u8>> {
+    use crate::container::pgdump::write::toc_dat;
+    let toc = toc_dat(3, 14, &pg_entries());
+    let rows = format!("1\t{}\t19.99\n\\.\n\n", pan.digits());
+    tar(&[("toc.dat", &toc), ("3321.dat", rows.as_bytes())])
+}
+
+/// A disk image with holes (a sparse file, where the filesystem keeps
+/// them): a boot record's text, 4 MiB of nothing, a line holding `pan`,
+/// nothing to 8 MiB.
+fn sparse_image(path: &Path, pan: &Pan) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all_at(&b"boot record\n".repeat(700), 0)?;
+    f.write_all_at(format!("card {}\n", pan.digits()).as_bytes(), 4 << 20)?;
+    f.set_len(8 << 20)
 }
 
 /// A SQLite database written by SQLite: table `cards`, the numbers in
@@ -1069,6 +1102,27 @@ pub fn plant(dir: &Path) -> Result<Vec<Case>> {
             .at("row", 1)
             .at("pk", "1")],
     )?;
+
+    let m = p.pan("mastercard", "5", 16)?;
+    p.case(
+        "pg_dump_tar",
+        "shop.tar",
+        &pg_tar(&m)?,
+        vec![Planted::new(P, &m, "shop.tar!3321.dat")
+            .line(1)
+            .at("table", "payments")
+            .at("column", "pan")
+            .at("row", 1)
+            .at("pk", "1")],
+    )?;
+
+    let v = p.pan("visa", "4", 16)?;
+    sparse_image(&dir.join("disk.img"), &v).context("writing disk.img")?;
+    p.record(
+        "sparse_file",
+        "disk.img",
+        vec![Planted::new(P, &v, "disk.img").line(701)],
+    );
 
     let j = p.pan("maestro", "6", 16)?;
     let h = p.pan("hipercard", "6", 16)?;

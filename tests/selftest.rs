@@ -9,7 +9,7 @@ use std::process::{Output, Stdio};
 use crate::util::{bin, contains_pan, full_pan_runs, Tree};
 
 /// Every format the self-test must cover.
-const FORMATS: [&str; 35] = [
+const FORMATS: [&str; 37] = [
     "text",
     "log_grouped_spaces",
     "log_grouped_dashes",
@@ -41,6 +41,8 @@ const FORMATS: [&str; 35] = [
     "mysqldump",
     "pg_dump_copy",
     "pg_dump_custom",
+    "pg_dump_tar",
+    "sparse_file",
     "csv",
     "json",
     "json_lines",

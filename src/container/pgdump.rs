@@ -775,7 +775,6 @@ pub(crate) mod write {
 
     /// The `toc.dat` of a tar-format archive (`format` 3) or a directory
     /// one (5): the TOC names each data entry's file, `ID.dat`.
-    #[cfg(test)]
     pub fn toc_dat(format: u8, minor: u8, entries: &[Entry]) -> Vec<u8> {
         written(format, minor, 0, entries, &[])
     }
