@@ -3,7 +3,8 @@
 //! in use"). Known public test PANs from `rules/test_pans.csv` are planted in
 //! one file per format — plain and grouped text, track data, a masked PAN,
 //! UTF-16, full-width digits, compressed streams, archives nested in
-//! archives, office documents, PDF, mail, SQL dumps and pg_dump archives,
+//! archives, office documents (a legacy `.xls` also encrypted with Excel's
+//! built-in password), PDF, mail, SQL dumps and pg_dump archives,
 //! a sparse disk image, CSV, JSON and SQLite —
 //! written in-process, then the directory is scanned by the same path the
 //! command line takes (`cli::Args::config`, a [`Detector`], [`scan::run`],
@@ -735,6 +736,62 @@ fn sparse_image(path: &Path, pan: &Pan) -> io::Result<()> {
     f.set_len(8 << 20)
 }
 
+/// An Excel 97-2003 workbook (BIFF8 in an OLE2 compound file): sheet
+/// `cards`, `card_number` in A1 and `pan` in A2 (shared strings). With
+/// `protected`, encrypted with Excel's built-in password as Excel does when
+/// only the workbook's structure is protected (RC4 CryptoAPI, 128 bits).
+fn xls(pan: &Pan, protected: bool) -> Result<Vec<u8>> {
+    use crate::container::xlscrypt::{write, DEFAULT_PASSWORD};
+    fn record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        out.extend_from_slice(data);
+    }
+    let bof = |dt: u16| {
+        let mut d = 0x0600u16.to_le_bytes().to_vec();
+        d.extend_from_slice(&dt.to_le_bytes());
+        d.extend_from_slice(&[0; 12]);
+        d
+    };
+    let filepass = protected.then(|| write::filepass(false, DEFAULT_PASSWORD, [0x42; 16], 128));
+    let mut book = Vec::new();
+    record(&mut book, 0x0809, &bof(0x0005));
+    if let Some((r, _)) = &filepass {
+        book.extend_from_slice(r);
+    }
+    let encrypted_from = book.len();
+    // BOUNDSHEET8: where the sheet's BOF is (filled in below), visible, a
+    // worksheet, its name.
+    let sheet_at = book.len() + 4;
+    record(&mut book, 0x0085, b"\0\0\0\0\0\0\x05\0cards");
+    let mut sst = 2u32.to_le_bytes().to_vec();
+    sst.extend_from_slice(&2u32.to_le_bytes());
+    for s in ["card_number", pan.digits()] {
+        sst.extend_from_slice(&(s.len() as u16).to_le_bytes());
+        sst.push(0);
+        sst.extend_from_slice(s.as_bytes());
+    }
+    record(&mut book, 0x00FC, &sst);
+    record(&mut book, 0x000A, &[]);
+    let start = book.len() as u32;
+    book[sheet_at..sheet_at + 4].copy_from_slice(&start.to_le_bytes());
+    record(&mut book, 0x0809, &bof(0x0010));
+    for (row, isst) in [(0u16, 0u32), (1, 1)] {
+        let mut cell = row.to_le_bytes().to_vec();
+        cell.extend_from_slice(&[0, 0, 15, 0]); // column A, format 15
+        cell.extend_from_slice(&isst.to_le_bytes());
+        record(&mut book, 0x00FD, &cell);
+    }
+    record(&mut book, 0x000A, &[]);
+    if let Some((_, key)) = filepass {
+        write::encrypt(&mut book, encrypted_from, key);
+    }
+    let mut file = cfb::CompoundFile::create(io::Cursor::new(Vec::new()))?;
+    file.create_stream("/Workbook")?.write_all(&book)?;
+    file.flush()?;
+    Ok(file.into_inner().into_inner())
+}
+
 /// A SQLite database written by SQLite: table `cards`, the numbers in
 /// column `card_number`, rows 1 and 2.
 fn sqlite(path: &Path, row1: &Pan, row2: &Pan) -> Result<()> {
@@ -1123,6 +1180,27 @@ pub fn plant(dir: &Path) -> Result<Vec<Case>> {
         "disk.img",
         vec![Planted::new(P, &v, "disk.img").line(701)],
     );
+
+    let v = p.pan("visa", "4", 16)?;
+    p.case(
+        "xls",
+        "export.xls",
+        &xls(&v, false)?,
+        vec![Planted::new(P, &v, "export.xls")
+            .line(2)
+            .at("sheet", "cards")
+            .at("cell", "A2")],
+    )?;
+    let m = p.pan("mastercard", "5", 16)?;
+    p.case(
+        "xls_protected",
+        "protected.xls",
+        &xls(&m, true)?,
+        vec![Planted::new(P, &m, "protected.xls")
+            .line(2)
+            .at("sheet", "cards")
+            .at("cell", "A2")],
+    )?;
 
     let j = p.pan("maestro", "6", 16)?;
     let h = p.pan("hipercard", "6", 16)?;

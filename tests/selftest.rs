@@ -9,7 +9,7 @@ use std::process::{Output, Stdio};
 use crate::util::{bin, contains_pan, full_pan_runs, Tree};
 
 /// Every format the self-test must cover.
-const FORMATS: [&str; 37] = [
+const FORMATS: [&str; 39] = [
     "text",
     "log_grouped_spaces",
     "log_grouped_dashes",
@@ -32,6 +32,8 @@ const FORMATS: [&str; 37] = [
     "zip_in_tar_gz",
     "docx",
     "xlsx",
+    "xls",
+    "xls_protected",
     "pptx",
     "odt",
     "ods",

@@ -48,7 +48,7 @@ const BOUNDSHEET8: u16 = 0x0085;
 
 /// How the key of each block is made from the password.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Key {
+pub(crate) enum Key {
     /// RC4 (MS-OFFCRYPTO 2.3.6): the 5-byte truncated MD5 of the password
     /// and salt, 16 times over, hashed again and truncated.
     Rc4 { base: [u8; 5] },
@@ -198,7 +198,15 @@ pub fn unlock(book: &mut [u8]) -> Option<&'static str> {
         }
         at += 4 + len;
     }
-    let (mut at, (key, scheme)) = found?;
+    let (at, (key, scheme)) = found?;
+    apply_from(book, at, key);
+    Some(scheme)
+}
+
+/// Applies `key`'s keystream to the records of `book` from offset `at` on,
+/// save the bytes left in the clear: decrypts them, or encrypts them (RC4
+/// is its own inverse).
+fn apply_from(book: &mut [u8], mut at: usize, key: Key) {
     let mut stream = Keystream {
         key,
         block: None,
@@ -214,41 +222,32 @@ pub fn unlock(book: &mut [u8]) -> Option<&'static str> {
         }
         at = end;
     }
-    Some(scheme)
 }
 
-#[cfg(test)]
-mod tests {
+/// Encrypting as Excel does, for the self-test's planted workbook and the
+/// tests: a `FILEPASS` record for a password, and the records after it.
+pub(crate) mod write {
     use super::*;
 
-    /// A record: type, length, data.
-    fn record(kind: u16, data: &[u8]) -> Vec<u8> {
-        let mut r = kind.to_le_bytes().to_vec();
-        r.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        r.extend_from_slice(data);
-        r
-    }
-
-    /// The `FILEPASS` data of `password` in `scheme`, with `salt` and a
-    /// verifier, as a writer makes it.
-    fn filepass(scheme: &str, password: &str, salt: [u8; 16], bits: u32) -> (Vec<u8>, Key) {
+    /// A `FILEPASS` record (header included) for `password`, RC4 (`rc4`)
+    /// or RC4 CryptoAPI with a key of `bits` (40 or 128), with `salt` and a
+    /// fixed verifier, and the key it makes.
+    pub(crate) fn filepass(rc4: bool, password: &str, salt: [u8; 16], bits: u32) -> (Vec<u8>, Key) {
         let verifier: Vec<u8> = (0..16).map(|i| i * 7 + 3).collect();
         let pw = utf16(password);
-        let (mut d, key, mut check) = if scheme == "rc4" {
+        let (mut d, key, mut check) = if rc4 {
             let h0 = Md5::digest(&pw);
             let mut h1 = Md5::new();
             for _ in 0..16 {
                 h1.update(&h0[..5]);
                 h1.update(salt);
             }
-            let key = Key::Rc4 {
-                base: h1.finalize()[..5].try_into().unwrap(),
-            };
+            let base = h1.finalize()[..5].try_into().expect("5 bytes");
             let mut d = vec![1, 0, 1, 0, 1, 0];
             d.extend_from_slice(&salt);
             let mut check = verifier.clone();
             check.extend_from_slice(&Md5::digest(&verifier));
-            (d, key, check)
+            (d, Key::Rc4 { base }, check)
         } else {
             let base = Sha1::new().chain_update(salt).chain_update(&pw).finalize();
             let bytes = if bits == 128 { 16 } else { 5 };
@@ -269,22 +268,45 @@ mod tests {
             (d, key, check)
         };
         key.start(&mut check);
-        if scheme == "rc4" {
+        if rc4 {
             d.extend_from_slice(&check);
         } else {
             d.extend_from_slice(&check[..16]);
             d.extend_from_slice(&20u32.to_le_bytes());
             d.extend_from_slice(&check[16..]);
         }
-        (d, key)
+        let mut r = FILEPASS.to_le_bytes().to_vec();
+        r.extend_from_slice(&(d.len() as u16).to_le_bytes());
+        r.extend_from_slice(&d);
+        (r, key)
+    }
+
+    /// Encrypts the records of `book` after its `FILEPASS` record, which
+    /// ends at `at`, with `key`.
+    pub(crate) fn encrypt(book: &mut [u8], at: usize, key: Key) {
+        apply_from(book, at, key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record: type, length, data.
+    fn record(kind: u16, data: &[u8]) -> Vec<u8> {
+        let mut r = kind.to_le_bytes().to_vec();
+        r.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        r.extend_from_slice(data);
+        r
     }
 
     /// A workbook stream with `FILEPASS` and records of every kind, the
-    /// plain one and the one encrypted as the format says.
+    /// plain one and the one encrypted as the format says (the range of
+    /// bytes encrypted worked out here again, not by `write::encrypt`).
     fn workbook(scheme: &str, password: &str, bits: u32) -> (Vec<u8>, Vec<u8>) {
-        let (fp, key) = filepass(scheme, password, [0x5A; 16], bits);
+        let (fp, key) = write::filepass(scheme == "rc4", password, [0x5A; 16], bits);
         let mut plain = record(BOF, &[0, 6, 5, 0]);
-        plain.extend(record(FILEPASS, &fp));
+        plain.extend(fp);
         plain.extend(record(INTERFACEHDR, &[0xB0, 0x04]));
         plain.extend(record(
             BOUNDSHEET8,
