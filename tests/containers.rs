@@ -587,3 +587,129 @@ fn ar_archives_and_debian_packages_are_opened() {
         .ends_with("cut.a!end.txt"));
     assert_eq!(code, 1, "the number before the cut is found");
 }
+
+/// A compound file (Outlook message, embedded objects) holding `streams`:
+/// (path, bytes), written with the cfb crate.
+fn compound(streams: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut cf = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    for (path, data) in streams {
+        let p = Path::new(path);
+        if let Some(dir) = p.parent().filter(|d| d != &Path::new("/")) {
+            if !cf.exists(dir) {
+                cf.create_storage_all(dir).unwrap();
+            }
+        }
+        cf.create_stream(p).unwrap().write_all(data).unwrap();
+    }
+    cf.flush().unwrap();
+    cf.into_inner().into_inner()
+}
+
+fn utf16z(s: &str) -> Vec<u8> {
+    s.encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect()
+}
+
+#[test]
+fn containers_in_compound_file_streams_are_opened() {
+    // An Outlook message (MS-OXMSG layout) whose attachments are a
+    // workbook (named by the attachment's file name) and a gzipped log (no
+    // name), and a Word-style document with an embedded PDF object: their
+    // bytes are compressed, so the raw scan alone finds none of the numbers.
+    let xlsx = std::fs::read(fixtures().join("export.xlsx")).unwrap();
+    let gz = std::fs::read(fixtures().join("app.log.2.gz")).unwrap();
+    let pdf = std::fs::read(fixtures().join("receipt.pdf")).unwrap();
+    let attach = "/__attach_version1.0_#00000000";
+    let attach2 = "/__attach_version1.0_#00000001";
+    let attach3 = "/__attach_version1.0_#00000002";
+    // A zip that stores its member as it is: the raw scan sees the number
+    // too, and it is reported once, from the member.
+    let stored = {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file("cards.csv", o).unwrap();
+        z.write_all(b"name,card\nJane,4532015112830366\n").unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    let msg = compound(&[
+        ("/__substg1.0_0037001F", &utf16z("Card export")),
+        ("/__substg1.0_1000001F", &utf16z("See the attached files.")),
+        (
+            &format!("{attach}/__substg1.0_3707001F"),
+            &utf16z("export.xlsx"),
+        ),
+        (&format!("{attach}/__substg1.0_37010102"), &xlsx),
+        (&format!("{attach2}/__substg1.0_37010102"), &gz),
+        (
+            &format!("{attach3}/__substg1.0_3704001F"),
+            &utf16z("CARDS.ZIP"),
+        ),
+        (&format!("{attach3}/__substg1.0_37010102"), &stored),
+    ]);
+    let doc = compound(&[
+        ("/WordDocument", b"plain text of the document"),
+        ("/ObjectPool/_1234/CONTENTS", &pdf),
+    ]);
+    let t = Tree::new();
+    t.file("mail.msg", &msg);
+    t.file("report.doc", &doc);
+    let (code, recs) = scan_in(t.path(), &["mail.msg", "report.doc"]);
+    assert_eq!(code, 1);
+    assert!(of_type(&recs, "skipped").is_empty(), "{recs:#?}");
+    let mut got: Vec<(String, String, serde_json::Value)> = of_type(&recs, "finding")
+        .iter()
+        .map(|f| {
+            let p = f["path"].as_str().unwrap().to_string();
+            (
+                p,
+                f["last4"].as_str().unwrap().to_string(),
+                f["location"].clone(),
+            )
+        })
+        .collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    let sheet = |s: &str, c: &str| serde_json::json!({"sheet": s, "cell": c});
+    let want = [
+        (
+            "mail.msg!CARDS.ZIP!cards.csv",
+            "0366",
+            serde_json::json!({"column": "card", "column_index": 2, "row": 1}),
+        ),
+        (
+            "mail.msg!__attach_version1.0_#00000001/__substg1.0_37010102!__substg1.0_37010102",
+            "0569",
+            serde_json::Value::Null,
+        ),
+        (
+            "mail.msg!export.xlsx!xl/worksheets/sheet1.xml",
+            "1658",
+            sheet("Orders", "B2"),
+        ),
+        (
+            "mail.msg!export.xlsx!xl/worksheets/sheet2.xml",
+            "3651",
+            sheet("Refunds", "C3"),
+        ),
+        (
+            "report.doc!ObjectPool/_1234/CONTENTS",
+            "4746",
+            serde_json::json!({"page": 2}),
+        ),
+    ];
+    let want: Vec<(String, String, serde_json::Value)> = want
+        .into_iter()
+        .map(|(p, l, v)| (p.to_string(), l.to_string(), v))
+        .collect();
+    assert_eq!(got, want);
+    // Without containers, the same files show only the stored number.
+    let (code, recs) = scan_in(t.path(), &["--no-containers", "mail.msg", "report.doc"]);
+    assert_eq!(code, 1);
+    let found = of_type(&recs, "finding");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["path"], "mail.msg");
+}

@@ -1,8 +1,8 @@
 //! OLE2 compound files: the input as a legacy Excel workbook stream (its
 //! `FILEPASS` checked for Excel's built-in password, its records, shared
 //! strings and cells), then as a whole compound file read
-//! in place (the `cfb` crate, the workbook, the raw scan and its watch for
-//! encryption marks).
+//! in place (the `cfb` crate, the workbook, streams opened as members, the
+//! raw scan and its watch for encryption marks).
 #![no_main]
 
 use std::io::Cursor;
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         let unlocked = xlscrypt::unlock(&mut book).is_some();
         let _ = xls::scan(&book, sink, NAME, unlocked);
     });
-    run(|cx, _top, sink| {
-        ole::scan_seekable(cx, sink, NAME, 0, &mut Cursor::new(data));
+    run(|cx, top, sink| {
+        ole::scan_seekable(cx, top, sink, NAME, 0, &mut Cursor::new(data));
     });
 });

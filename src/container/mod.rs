@@ -668,7 +668,7 @@ pub fn scan_file(
     }
     if format == Format::Ole && file.rewind().is_ok() {
         // So is a compound file (a legacy Office document).
-        return ole::scan_seekable(cx, sink, path, 0, file);
+        return ole::scan_seekable(cx, &top, sink, path, 0, file);
     }
     // A head shorter than HEAD met the end of the file: one read less per small file.
     if head.len() < HEAD {
@@ -767,7 +767,7 @@ fn node_as(
         return leaf(sink, path, depth, r);
     }
     if format == Format::Ole {
-        return ole::scan_stream(cx, sink, path, depth, r);
+        return ole::scan_stream(cx, top, sink, path, depth, r);
     }
     if depth >= cx.limits.max_depth {
         // Too deep to open: its raw bytes are still scanned.

@@ -20,9 +20,13 @@
 //! - a PowerPoint `CurrentUserAtom` whose header token is the encrypted one,
 //!   `0xF3D1C4DF` (MS-PPT 2.3.2).
 //!
-//! An Excel workbook is also opened (the `cfb` crate reads the compound
-//! file) and its cells read by [`super::xls`], before the raw scan: what
-//! both see is reported once, from the cell, with its sheet and cell. A
+//! The compound file is also opened (the `cfb` crate reads it) before the
+//! raw scan. An Excel workbook's cells are read by [`super::xls`]. A stream
+//! that is itself a container (an Outlook message's attachment, an object
+//! embedded in a document: a zip, an xlsx, a PDF, a gzip, another compound
+//! file) is opened as a member, its raw bytes being compressed or encoded
+//! past a raw scan's reach; an attachment is named by its file name. What
+//! the raw scan sees again is reported once, from the cell or member. A
 //! workbook encrypted with Excel's built-in password (a protected
 //! structure, no password to open) is decrypted first by
 //! [`super::xlscrypt`], and not reported `encrypted`.
@@ -30,7 +34,10 @@
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use super::limits::{Limit, LimitHit};
-use super::{le_u16, le_u32, leaf, skip_error, xls, xlscrypt, Ctx, Sink};
+use super::{
+    le_u16, le_u32, leaf, member_path, node, skip_error, sniff, xls, xlscrypt, Ctx, Format, Sink,
+    Top, HEAD,
+};
 use crate::coverage::Reason;
 use crate::redact;
 
@@ -127,6 +134,7 @@ impl Encrypted {
 /// reports encryption; what both see is reported once, from the cell.
 pub fn scan_seekable<R: Read + Seek>(
     cx: &Ctx,
+    top: &Top,
     sink: &mut dyn Sink,
     path: &str,
     depth: u32,
@@ -167,6 +175,9 @@ pub fn scan_seekable<R: Read + Seek>(
             ok = false;
         }
     }
+    if open && depth + 1 < cx.limits.max_depth {
+        ok &= members(cx, top, sink, path, depth, &mut *src);
+    }
     if let Err(e) = src.seek(SeekFrom::Start(0)) {
         skip_error(sink, path, &e, None);
         return false;
@@ -186,13 +197,14 @@ pub fn scan_seekable<R: Read + Seek>(
 /// raw, and reported when it is a workbook, whose cells were not read.
 pub fn scan_stream(
     cx: &Ctx,
+    top: &Top,
     sink: &mut dyn Sink,
     path: &str,
     depth: u32,
     r: &mut dyn Read,
 ) -> bool {
     match super::buffer(cx, r) {
-        Ok(Ok(whole)) => scan_seekable(cx, sink, path, depth, &mut Cursor::new(whole)),
+        Ok(Ok(whole)) => scan_seekable(cx, top, sink, path, depth, &mut Cursor::new(whole)),
         Ok(Err(got)) => {
             let rest = &mut Cursor::new(got).chain(r);
             let (ok, seen) = raw_scan(sink, path, depth, rest, Builtin::NotTried);
@@ -268,6 +280,90 @@ fn workbook_stream<R: Read + Seek>(cx: &Ctx, src: R) -> Result<Option<Vec<u8>>, 
     let mut book = Vec::new();
     stream.read_to_end(&mut book).map_err(failed)?;
     Ok(Some(book))
+}
+
+/// Opens each stream of the compound file `src` whose first bytes are a
+/// container's (not plain data, which the raw scan reads) as a member, up
+/// to `--max-members` streams. Returns whether all were read to their end.
+fn members<R: Read + Seek>(
+    cx: &Ctx,
+    top: &Top,
+    sink: &mut dyn Sink,
+    path: &str,
+    depth: u32,
+    src: R,
+) -> bool {
+    let Ok(mut cf) = cfb::CompoundFile::open(src) else {
+        return true; // reported when the workbook was looked for
+    };
+    let mut streams = Vec::new();
+    for e in cf.walk().filter(|e| e.is_stream()) {
+        if streams.len() as u64 >= cx.limits.max_members {
+            let hit = LimitHit::new(
+                Limit::Members,
+                format!("streams after the first {} not opened", streams.len()),
+            );
+            sink.skip(path, Reason::Limit, hit.to_string(), None);
+            break;
+        }
+        streams.push(e.path().to_path_buf());
+    }
+    let mut ok = true;
+    for stream in &streams {
+        let Ok(mut s) = cf.open_stream(stream) else {
+            continue;
+        };
+        let mut head = Vec::new();
+        if (&mut s).take(HEAD as u64).read_to_end(&mut head).is_err() {
+            continue;
+        }
+        if matches!(sniff(&head), Format::Plain) {
+            continue;
+        }
+        drop(s);
+        let name = attachment_name(&mut cf, stream)
+            .unwrap_or_else(|| stream.to_string_lossy().trim_start_matches('/').to_string());
+        let Ok(s) = cf.open_stream(stream) else {
+            continue;
+        };
+        let mut s = s;
+        ok &= node(cx, top, sink, &member_path(path, &name), depth + 1, &mut s);
+        if sink.stopped() {
+            return false;
+        }
+    }
+    ok
+}
+
+/// An Outlook message's attachment data (`__substg1.0_37010102`, MS-OXMSG
+/// 2.2.2) is named by the attachment's long or short file name, from the
+/// streams beside it (UTF-16LE, `…3707001F`, `…3704001F`).
+fn attachment_name<R: Read + Seek>(
+    cf: &mut cfb::CompoundFile<R>,
+    stream: &std::path::Path,
+) -> Option<String> {
+    if stream.file_name()? != "__substg1.0_37010102" {
+        return None;
+    }
+    let dir = stream.parent()?;
+    for prop in ["__substg1.0_3707001F", "__substg1.0_3704001F"] {
+        let Ok(s) = cf.open_stream(dir.join(prop)) else {
+            continue;
+        };
+        let mut raw = Vec::new();
+        s.take(2048).read_to_end(&mut raw).ok()?;
+        let units = raw
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let name: String = char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{FFFD}'))
+            .take_while(|&c| c != '\0')
+            .collect();
+        if !name.is_empty() {
+            return Some(name);
+        }
+    }
+    None
 }
 
 /// The alignment of every stream and directory entry in a compound file.
