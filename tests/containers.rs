@@ -625,6 +625,7 @@ fn containers_in_compound_file_streams_are_opened() {
     let attach = "/__attach_version1.0_#00000000";
     let attach2 = "/__attach_version1.0_#00000001";
     let attach3 = "/__attach_version1.0_#00000002";
+    let attach4 = "/__attach_version1.0_#00000003";
     // A zip that stores its member as it is: the raw scan sees the number
     // too, and it is reported once, from the member.
     let stored = {
@@ -650,6 +651,15 @@ fn containers_in_compound_file_streams_are_opened() {
             &utf16z("CARDS.ZIP"),
         ),
         (&format!("{attach3}/__substg1.0_37010102"), &stored),
+        // A plain attachment: a file of its own too, with its CSV columns.
+        (
+            &format!("{attach4}/__substg1.0_3707001F"),
+            &utf16z("refunds.csv"),
+        ),
+        (
+            &format!("{attach4}/__substg1.0_37010102"),
+            b"id,card_number\n7,5425398259791907\n",
+        ),
     ]);
     let doc = compound(&[
         ("/WordDocument", b"plain text of the document"),
@@ -696,6 +706,11 @@ fn containers_in_compound_file_streams_are_opened() {
             sheet("Refunds", "C3"),
         ),
         (
+            "mail.msg!refunds.csv",
+            "1907",
+            serde_json::json!({"column": "card_number", "column_index": 2, "row": 1}),
+        ),
+        (
             "report.doc!ObjectPool/_1234/CONTENTS",
             "4746",
             serde_json::json!({"page": 2}),
@@ -706,10 +721,11 @@ fn containers_in_compound_file_streams_are_opened() {
         .map(|(p, l, v)| (p.to_string(), l.to_string(), v))
         .collect();
     assert_eq!(got, want);
-    // Without containers, the same files show only the stored number.
+    // Without containers, the same files show only the stored and the
+    // plain numbers, without their files' names.
     let (code, recs) = scan_in(t.path(), &["--no-containers", "mail.msg", "report.doc"]);
     assert_eq!(code, 1);
     let found = of_type(&recs, "finding");
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0]["path"], "mail.msg");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found.iter().all(|f| f["path"] == "mail.msg"));
 }

@@ -283,8 +283,9 @@ fn workbook_stream<R: Read + Seek>(cx: &Ctx, src: R) -> Result<Option<Vec<u8>>, 
 }
 
 /// Opens each stream of the compound file `src` whose first bytes are a
-/// container's (not plain data, which the raw scan reads) as a member, up
-/// to `--max-members` streams. Returns whether all were read to their end.
+/// container's (not plain data, which the raw scan reads), and each named
+/// attachment of a message, as a member, up to `--max-members` streams.
+/// Returns whether all were read to their end.
 fn members<R: Read + Seek>(
     cx: &Ctx,
     top: &Top,
@@ -317,11 +318,15 @@ fn members<R: Read + Seek>(
         if (&mut s).take(HEAD as u64).read_to_end(&mut head).is_err() {
             continue;
         }
-        if matches!(sniff(&head), Format::Plain) {
+        drop(s);
+        // A message's attachment is a file of its own, plain or not (a
+        // CSV gets its columns); other plain streams are left to the raw
+        // scan.
+        let attached = attachment_name(&mut cf, stream);
+        if attached.is_none() && matches!(sniff(&head), Format::Plain) {
             continue;
         }
-        drop(s);
-        let name = attachment_name(&mut cf, stream)
+        let name = attached
             .unwrap_or_else(|| stream.to_string_lossy().trim_start_matches('/').to_string());
         let Ok(s) = cf.open_stream(stream) else {
             continue;
