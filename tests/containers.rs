@@ -617,8 +617,9 @@ fn utf16z(s: &str) -> Vec<u8> {
 fn containers_in_compound_file_streams_are_opened() {
     // An Outlook message (MS-OXMSG layout) whose attachments are a
     // workbook (named by the attachment's file name) and a gzipped log (no
-    // name), and a Word-style document with an embedded PDF object: their
-    // bytes are compressed, so the raw scan alone finds none of the numbers.
+    // name), whose body is also kept as compressed RTF, and a Word-style
+    // document with an embedded PDF object: their bytes are compressed, so
+    // the raw scan alone finds none of those numbers.
     let xlsx = std::fs::read(fixtures().join("export.xlsx")).unwrap();
     let gz = std::fs::read(fixtures().join("app.log.2.gz")).unwrap();
     let pdf = std::fs::read(fixtures().join("receipt.pdf")).unwrap();
@@ -637,9 +638,16 @@ fn containers_in_compound_file_streams_are_opened() {
         z.write_all(b"name,card\nJane,4532015112830366\n").unwrap();
         z.finish().unwrap().into_inner()
     };
+    let rtf = compressed_rtf::compress_rtf(
+        "{\\rtf1\\ansi\\ansicpg1252 Card on file: 3782 822463 10005, exp 12/27\\par}",
+    )
+    .unwrap();
     let msg = compound(&[
         ("/__substg1.0_0037001F", &utf16z("Card export")),
         ("/__substg1.0_1000001F", &utf16z("See the attached files.")),
+        // The body in compressed RTF too, with a number the plain body
+        // does not have (a message may keep its body in RTF only).
+        ("/__substg1.0_10090102", &rtf),
         (
             &format!("{attach}/__substg1.0_3707001F"),
             &utf16z("export.xlsx"),
@@ -695,6 +703,7 @@ fn containers_in_compound_file_streams_are_opened() {
             "0569",
             serde_json::Value::Null,
         ),
+        ("mail.msg!body.rtf", "0005", serde_json::Value::Null),
         (
             "mail.msg!export.xlsx!xl/worksheets/sheet1.xml",
             "1658",

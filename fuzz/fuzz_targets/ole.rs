@@ -13,6 +13,7 @@ use pan_scan::container::{ole, xls, xlscrypt};
 
 fuzz_target!(|data: &[u8]| {
     run(|_cx, _top, sink| {
+        let _ = ole::rtf_body(data, 1 << 20);
         let mut book = data.to_vec();
         let unlocked = xlscrypt::unlock(&mut book).is_some();
         let _ = xls::scan(&book, sink, NAME, unlocked);
