@@ -398,7 +398,7 @@ impl container::Sink for Worker<'_, '_> {
         self.local.findings.len()
     }
 
-    fn dedupe(&mut self, live: std::ops::Range<usize>, raw: usize) {
+    fn dedupe(&mut self, live: std::ops::Range<usize>, raw: usize, only_raw: Option<&'static str>) {
         let key = |f: &Finding| {
             (
                 f.kind,
@@ -414,8 +414,8 @@ impl container::Sink for Worker<'_, '_> {
             match counts.get_mut(&key(&f)) {
                 Some(n) if *n > 0 => *n -= 1,
                 _ => {
-                    if f.kind != Kind::SadField {
-                        f.reasons.push("not_in_any_table".into());
+                    if let Some(reason) = only_raw.filter(|_| f.kind != Kind::SadField) {
+                        f.reasons.push(reason.into());
                     }
                     self.local.findings.push(f);
                 }

@@ -738,3 +738,36 @@ fn containers_in_compound_file_streams_are_opened() {
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found.iter().all(|f| f["path"] == "mail.msg"));
 }
+
+#[test]
+fn a_compound_file_cut_inside_a_stream_is_reported_and_scanned_raw() {
+    // A message cut inside its attachment: the compound file no longer
+    // opens (its allocation table runs past the end), so the file is
+    // reported corrupt, never clean, and its raw bytes are still scanned.
+    let xlsx = std::fs::read(fixtures().join("export.xlsx")).unwrap();
+    let msg = compound(&[
+        (
+            "/__substg1.0_1000001F",
+            &utf16z("Card 4532015112830366 on file."),
+        ),
+        ("/__attach_version1.0_#00000000/__substg1.0_37010102", &xlsx),
+    ]);
+    let zip_at = msg.windows(4).position(|w| w == b"PK\x03\x04").unwrap();
+    let t = Tree::new();
+    t.file("cut.msg", &msg[..zip_at + 1000]);
+    let (code, recs) = scan_in(t.path(), &["cut.msg"]);
+    assert_eq!(code, 1);
+    let skipped = of_type(&recs, "skipped");
+    assert_eq!(skipped.len(), 1, "{skipped:#?}");
+    assert_eq!(skipped[0]["reason"], "corrupt");
+    assert_eq!(skipped[0]["path"], "cut.msg");
+    let found = of_type(&recs, "finding");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["last4"], "0366");
+    assert_eq!(found[0]["encoding"], "utf-16");
+    // Read raw as the usual way a message's text is read, not flagged.
+    assert_eq!(
+        found[0]["reasons"],
+        serde_json::json!(["iin:visa", "luhn", "context:card"])
+    );
+}

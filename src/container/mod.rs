@@ -182,8 +182,9 @@ pub trait Sink {
     fn mark(&self) -> usize;
     /// Drops the findings recorded from `raw` on that repeat one recorded in
     /// `live` (the same kind and number, occurrence for occurrence), and
-    /// marks the rest as seen only by the raw scan.
-    fn dedupe(&mut self, live: std::ops::Range<usize>, raw: usize);
+    /// gives the rest the reason `only_raw` when there is one (a number in a
+    /// SQLite file but in no table: `not_in_any_table`).
+    fn dedupe(&mut self, live: std::ops::Range<usize>, raw: usize, only_raw: Option<&'static str>);
     /// Whether the run was asked to stop.
     fn stopped(&self) -> bool;
 }
@@ -702,7 +703,7 @@ fn sqlite_file(sink: &mut dyn Sink, path: &str, file: &mut File, head: Vec<u8>) 
         &mut rest,
         Some(Box::new(structured::sqlite::Raw)),
     );
-    sink.dedupe(live..raw, raw);
+    sink.dedupe(live..raw, raw, Some("not_in_any_table"));
     ok
 }
 

@@ -155,8 +155,13 @@ pub fn scan_seekable<R: Read + Seek>(
         Ok(None)
     };
     let mut builtin = Builtin::NotTried;
+    // A number the raw scan sees in a workbook but in none of its cells
+    // (another stream, a cell's old bytes) says so; in a document or a
+    // message the raw scan is the usual way text is read.
+    let mut only_raw = None;
     match cells {
         Ok(Some(mut book)) => {
+            only_raw = Some("not_in_any_cell");
             let unlocked = xlscrypt::unlock(&mut book).is_some();
             builtin = if unlocked {
                 Builtin::Opened
@@ -188,7 +193,7 @@ pub fn scan_seekable<R: Read + Seek>(
         let hit = LimitHit::new(Limit::Buffer, TOO_BIG.into());
         sink.skip(path, Reason::Limit, hit.to_string(), None);
     }
-    sink.dedupe(live..raw, raw);
+    sink.dedupe(live..raw, raw, only_raw);
     ok && read
 }
 
@@ -310,16 +315,38 @@ fn members<R: Read + Seek>(
         streams.push(e.path().to_path_buf());
     }
     let mut ok = true;
+    // A stream the compound file's chains do not let us read: reported on
+    // it (the file's raw bytes are still scanned).
+    let unreadable = |sink: &mut dyn Sink, stream: &std::path::Path, e: io::Error| {
+        let name = stream.to_string_lossy();
+        let detail = redact::text(&format!(
+            "OLE2 stream could not be read: {e}; the file's raw bytes were scanned"
+        ))
+        .into_owned();
+        sink.skip(
+            &member_path(path, name.trim_start_matches('/')),
+            Reason::Corrupt,
+            detail,
+            None,
+        );
+    };
     for stream in &streams {
-        let Ok(mut s) = cf.open_stream(stream) else {
-            continue;
+        let mut s = match cf.open_stream(stream) {
+            Ok(s) => s,
+            Err(e) => {
+                unreadable(sink, stream, e);
+                ok = false;
+                continue;
+            }
         };
         if stream.file_name().is_some_and(|n| n == RTF_BODY) {
             // A message body kept as compressed RTF: decompressed, then
             // scanned as a member of its own.
             let mut packed = Vec::new();
             let cap = cx.limits.max_buffer / 16;
-            if (&mut s).take(cap + 1).read_to_end(&mut packed).is_err() {
+            if let Err(e) = (&mut s).take(cap + 1).read_to_end(&mut packed) {
+                unreadable(sink, stream, e);
+                ok = false;
                 continue;
             }
             let name = member_path(path, "body.rtf");
@@ -346,7 +373,9 @@ fn members<R: Read + Seek>(
             continue;
         }
         let mut head = Vec::new();
-        if (&mut s).take(HEAD as u64).read_to_end(&mut head).is_err() {
+        if let Err(e) = (&mut s).take(HEAD as u64).read_to_end(&mut head) {
+            unreadable(sink, stream, e);
+            ok = false;
             continue;
         }
         drop(s);
@@ -359,10 +388,9 @@ fn members<R: Read + Seek>(
         }
         let name = attached
             .unwrap_or_else(|| stream.to_string_lossy().trim_start_matches('/').to_string());
-        let Ok(s) = cf.open_stream(stream) else {
-            continue;
+        let Ok(mut s) = cf.open_stream(stream) else {
+            continue; // opened a moment ago
         };
-        let mut s = s;
         ok &= node(cx, top, sink, &member_path(path, &name), depth + 1, &mut s);
         if sink.stopped() {
             return false;
