@@ -199,14 +199,37 @@ fn hex_token(t: &[u8], s: usize, e: usize) -> bool {
         b += 1;
     }
     let r = &t[a..b];
-    r.len() == 36
+    let uuid = r.len() == 36
         && r.iter().enumerate().all(|(i, &c)| {
             if matches!(i, 8 | 13 | 18 | 23) {
                 c == b'-'
             } else {
                 is_hex(c)
             }
-        })
+        });
+    uuid || hex_word(t, s, e)
+}
+
+/// Whether `t[s..e]` lies in a word of hex characters only (bounded by
+/// bytes that are not letters or digits) with hex letters glued to both
+/// of its sides: a hash or an id (`F5f4532015112830366ab-1`), where a card
+/// number glued to words has other letters about it (`CARD4111…EXP`).
+fn hex_word(t: &[u8], s: usize, e: usize) -> bool {
+    let mut a = s;
+    while a > 0 && s - a < 64 && is_hex(t[a - 1]) {
+        a -= 1;
+    }
+    let mut b = e;
+    while b < t.len() && b - e < 64 && is_hex(t[b]) {
+        b += 1;
+    }
+    let word_ends = |c: Option<&u8>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+    a < s
+        && b > e
+        && !t[s - 1].is_ascii_digit()
+        && !t[e].is_ascii_digit()
+        && word_ends(a.checked_sub(1).map(|i| &t[i]))
+        && word_ends(t.get(b))
 }
 
 /// Part of a decimal number or of scientific notation:

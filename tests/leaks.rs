@@ -123,6 +123,7 @@ fn no_output_holds_a_full_pan() {
         .iter()
         .flat_map(|f| ["--report", f.as_str()])
         .collect();
+    let ids = regex::bytes::Regex::new("F[0-9a-f]{16}-[0-9]+").unwrap();
     for fmt in ["human", "jsonl", "json", "sarif", "csv", "html"] {
         for extra in [
             vec![],
@@ -195,9 +196,17 @@ fn no_output_holds_a_full_pan() {
                 .unwrap();
             {
                 use std::io::Write;
+                // Finding ids are digests (of the run's random key, the
+                // path in this temporary tree, ...): about one in 30,000 is
+                // an `F` glued to 16 decimal digits that pass Luhn, which
+                // a scan reads, rightly, as a card number (hex_token in
+                // rules/filters.json rejects the ids with hex letters).
+                // They are not card data and are left out here.
                 let mut i = again.stdin.take().unwrap();
-                i.write_all(&out.stdout).unwrap();
-                i.write_all(&out.stderr).unwrap();
+                i.write_all(&ids.replace_all(&out.stdout, &b"F-id"[..]))
+                    .unwrap();
+                i.write_all(&ids.replace_all(&out.stderr, &b"F-id"[..]))
+                    .unwrap();
             }
             let o2 = again.wait_with_output().unwrap();
             assert_eq!(
