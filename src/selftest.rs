@@ -742,11 +742,9 @@ fn sparse_image(path: &Path, pan: &Pan) -> io::Result<()> {
 /// only the workbook's structure is protected (RC4 CryptoAPI, 128 bits).
 fn xls(pan: &Pan, protected: bool) -> Result<Vec<u8>> {
     use crate::container::xlscrypt::{write, DEFAULT_PASSWORD};
-    fn record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
-        out.extend_from_slice(&kind.to_le_bytes());
-        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        out.extend_from_slice(data);
-    }
+    let record = |out: &mut Vec<u8>, kind: u16, data: &[u8]| {
+        out.extend_from_slice(&write::record(kind, data));
+    };
     let bof = |dt: u16| {
         let mut d = 0x0600u16.to_le_bytes().to_vec();
         d.extend_from_slice(&dt.to_le_bytes());

@@ -116,9 +116,7 @@ pub fn tar(
         if structure && base == "toc.dat" && pg.is_none() && size <= cx.limits.max_buffer {
             match super::buffer(cx, &mut member) {
                 Ok(Ok(toc)) => {
-                    if pgdump::sniff_toc(&toc) {
-                        pg = pgdump::DataFiles::read(&toc, cx.limits.max_buffer).ok();
-                    }
+                    pg = pgdump::DataFiles::read(&toc, cx.limits.max_buffer).ok();
                     ok &= node(cx, top, sink, &mpath, depth + 1, &mut Cursor::new(toc));
                 }
                 Ok(Err(got)) => {

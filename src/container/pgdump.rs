@@ -74,8 +74,12 @@ pub struct DataFiles {
 }
 
 impl DataFiles {
-    /// Reads `toc.dat`; its strings may take `budget` bytes.
+    /// Reads `toc.dat` (an error if [`sniff_toc`] does not take it); its
+    /// strings may take `budget` bytes.
     pub fn read(toc: &[u8], budget: u64) -> io::Result<DataFiles> {
+        if !sniff_toc(toc) {
+            return Err(corrupt("not a tar or directory archive's toc.dat".into()));
+        }
         let mut reader = Reader {
             src: Box::new(toc),
             int_size: 4,
@@ -83,9 +87,6 @@ impl DataFiles {
             budget,
         };
         let header = reader.header()?;
-        if header.format == CUSTOM {
-            return Err(corrupt("a custom-format archive, not a toc.dat".into()));
-        }
         let toc = reader.toc(&header)?;
         let mut definitions = toc.pre;
         definitions.extend_from_slice(&toc.post);
@@ -153,9 +154,6 @@ fn read_toc(path: &Path, budget: u64) -> Option<DataFiles> {
     }
     let mut toc = Vec::new();
     file.take(budget).read_to_end(&mut toc).ok()?;
-    if !sniff_toc(&toc) {
-        return None;
-    }
     DataFiles::read(&toc, budget).ok()
 }
 

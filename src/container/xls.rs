@@ -418,14 +418,8 @@ fn sheets<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::xlscrypt::write::record;
     use super::*;
-
-    fn record(kind: u16, data: &[u8]) -> Vec<u8> {
-        let mut v = kind.to_le_bytes().to_vec();
-        v.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        v.extend_from_slice(data);
-        v
-    }
 
     #[test]
     fn numbers_show_as_excel_shows_them() {

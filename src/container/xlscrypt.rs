@@ -229,6 +229,14 @@ fn apply_from(book: &mut [u8], mut at: usize, key: Key) {
 pub(crate) mod write {
     use super::*;
 
+    /// A BIFF record: its type, its length, its data.
+    pub(crate) fn record(kind: u16, data: &[u8]) -> Vec<u8> {
+        let mut r = kind.to_le_bytes().to_vec();
+        r.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        r.extend_from_slice(data);
+        r
+    }
+
     /// A `FILEPASS` record (header included) for `password`, RC4 (`rc4`)
     /// or RC4 CryptoAPI with a key of `bits` (40 or 128), with `salt` and a
     /// fixed verifier, and the key it makes.
@@ -275,10 +283,7 @@ pub(crate) mod write {
             d.extend_from_slice(&20u32.to_le_bytes());
             d.extend_from_slice(&check[16..]);
         }
-        let mut r = FILEPASS.to_le_bytes().to_vec();
-        r.extend_from_slice(&(d.len() as u16).to_le_bytes());
-        r.extend_from_slice(&d);
-        (r, key)
+        (record(FILEPASS, &d), key)
     }
 
     /// Encrypts the records of `book` after its `FILEPASS` record, which
@@ -290,15 +295,8 @@ pub(crate) mod write {
 
 #[cfg(test)]
 mod tests {
+    use super::write::record;
     use super::*;
-
-    /// A record: type, length, data.
-    fn record(kind: u16, data: &[u8]) -> Vec<u8> {
-        let mut r = kind.to_le_bytes().to_vec();
-        r.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        r.extend_from_slice(data);
-        r
-    }
 
     /// A workbook stream with `FILEPASS` and records of every kind, the
     /// plain one and the one encrypted as the format says (the range of
