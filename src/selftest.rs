@@ -711,6 +711,69 @@ fn pg_custom(pan: &Pan) -> io::Result<Vec<u8>> {
     Ok(archive(14, 1, &entries, &block))
 }
 
+/// A Redis RDB snapshot (version 10, as Redis 7.0 writes it): a small
+/// hash kept as a listpack, its `cc_number` stored as a binary 64-bit
+/// integer, and a session string LZF-compressed. Neither number is in
+/// the file as digits.
+fn redis_snapshot(card: &Pan, session_pan: &Pan) -> io::Result<Vec<u8>> {
+    fn len(n: usize) -> Vec<u8> {
+        match n {
+            0..=63 => vec![n as u8],
+            64..=16383 => vec![0x40 | (n >> 8) as u8, n as u8],
+            _ => {
+                let mut v = vec![0x80];
+                v.extend((n as u32).to_be_bytes());
+                v
+            }
+        }
+    }
+    fn string(v: &[u8]) -> Vec<u8> {
+        let mut out = len(v.len());
+        out.extend_from_slice(v);
+        out
+    }
+    let bad = |what: &str| io::Error::other(what.to_string());
+    // The listpack: name, Jane Doe, cc_number, the number as an int64.
+    let mut entries = Vec::new();
+    for text in [&b"name"[..], b"Jane Doe", b"cc_number"] {
+        entries.push(0x80 | text.len() as u8);
+        entries.extend_from_slice(text);
+        entries.push(1 + text.len() as u8);
+    }
+    let n: i64 = card
+        .digits()
+        .parse()
+        .map_err(|_| bad("a PAN over 18 digits"))?;
+    entries.push(0xF4);
+    entries.extend(n.to_le_bytes());
+    entries.push(9);
+    let mut lp = ((6 + entries.len() + 1) as u32).to_le_bytes().to_vec();
+    lp.extend(4u16.to_le_bytes());
+    lp.extend(entries);
+    lp.push(0xFF);
+    let session = format!(
+        "{}order|s:8:\"{}\";card_number|s:{}:\"{}\";",
+        "user|s:8:\"Jane Doe\";cart|a:0:{}".repeat(6),
+        &session_pan.digits()[..8],
+        session_pan.digits().len(),
+        session_pan.digits()
+    );
+    let packed = lzf::compress(session.as_bytes()).map_err(|_| bad("session did not compress"))?;
+    let mut v = b"REDIS0010".to_vec();
+    v.extend([0xFE, 0x00, 16]); // database 0, a listpack hash
+    v.extend(string(b"customer:42"));
+    v.extend(string(&lp));
+    v.push(0x00); // a string
+    v.extend(string(b"sess:8c1f"));
+    v.push(0xC3);
+    v.extend(len(packed.len()));
+    v.extend(len(session.len()));
+    v.extend(packed);
+    v.push(0xFF);
+    v.extend([0u8; 8]); // no checksum
+    Ok(v)
+}
+
 /// A pg_dump tar-format archive (`-Ft`) of `pg_dump(pan)`'s table:
 /// `toc.dat` (version 1.14), then the rows in `3321.dat`, as pg_dump
 /// orders them.
@@ -1178,6 +1241,23 @@ pub fn plant(dir: &Path) -> Result<Vec<Case>> {
         "disk.img",
         vec![Planted::new(P, &v, "disk.img").line(701)],
     );
+
+    let v = p.pan("visa", "4", 16)?;
+    let m = p.pan("mastercard", "2", 16)?;
+    p.case(
+        "redis_snapshot",
+        "dump.rdb",
+        &redis_snapshot(&v, &m)?,
+        vec![
+            Planted::new(P, &v, "dump.rdb")
+                .line(1)
+                .at("key", "customer:42")
+                .at("field", "cc_number"),
+            Planted::new(P, &m, "dump.rdb")
+                .line(2)
+                .at("key", "sess:8c1f"),
+        ],
+    )?;
 
     let v = p.pan("visa", "4", 16)?;
     p.case(

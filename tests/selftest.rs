@@ -9,7 +9,7 @@ use std::process::{Output, Stdio};
 use crate::util::{bin, contains_pan, full_pan_runs, Tree};
 
 /// Every format the self-test must cover.
-const FORMATS: [&str; 39] = [
+const FORMATS: [&str; 40] = [
     "text",
     "log_grouped_spaces",
     "log_grouped_dashes",
@@ -45,6 +45,7 @@ const FORMATS: [&str; 39] = [
     "pg_dump_custom",
     "pg_dump_tar",
     "sparse_file",
+    "redis_snapshot",
     "csv",
     "json",
     "json_lines",

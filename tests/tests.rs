@@ -14,6 +14,7 @@ mod fuzz_regressions;
 mod html;
 mod leaks;
 mod props;
+mod redis;
 mod rules;
 mod sarif;
 mod selftest;

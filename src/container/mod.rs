@@ -1,10 +1,11 @@
 //! Containers: the decoding stage between reading and scanning. A stream is
 //! recognised by its first bytes (never by its name) and, when it is a
 //! compressed stream (gzip, bzip2, xz, zstd), an archive (tar, zip and
-//! everything built on zip), an office document, a PDF, mail or a pg_dump
-//! custom-format archive, opened so that what it holds reaches the scanner:
-//! decompressed bytes, archive members, the text of documents with where
-//! each piece of it came from, a database backup as its restore script.
+//! everything built on zip), an office document, a PDF, mail, a pg_dump
+//! custom-format archive or a Redis snapshot, opened so that what it holds
+//! reaches the scanner: decompressed bytes, archive members, the text of
+//! documents with where each piece of it came from, a database backup as
+//! its restore script, a snapshot's keys and values.
 //! Anything else is scanned as raw bytes. Members nest to any mix
 //! (`backup.tar.gz!site/db.zip!dump.sql`); a member's path joins its
 //! containers with `!`.
@@ -26,6 +27,7 @@ pub mod ole;
 pub mod opaque;
 pub mod pdf;
 pub mod pgdump;
+pub mod redis;
 pub mod xls;
 pub mod xlscrypt;
 
@@ -218,6 +220,8 @@ pub enum Format {
     Opaque(Opaque),
     /// An OLE2 compound file: scanned raw, reported when encrypted.
     Ole,
+    /// A Redis (or Valkey) RDB snapshot.
+    Redis,
 }
 
 impl Format {
@@ -240,6 +244,7 @@ impl Format {
             Format::GitPack => "git pack",
             Format::Opaque(o) => o.label(),
             Format::Ole => "OLE2 compound file",
+            Format::Redis => "Redis snapshot",
         }
     }
 }
@@ -283,6 +288,8 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::Opaque(o)
     } else if head.starts_with(ole::MAGIC) {
         Format::Ole
+    } else if redis::sniff(head) {
+        Format::Redis
     } else if is_tar(head) {
         Format::Tar
     } else if head.len() >= 8 && PDF_MAGIC.find(&head[..head.len().min(1024)]).is_some() {
@@ -829,6 +836,7 @@ fn node_as(
         Format::GitObject => git::loose(cx, top, sink, path, depth, r),
         Format::Ar => archive::ar(cx, top, sink, path, depth, r),
         Format::GitPack => git::pack(cx, top, sink, path, depth, r),
+        Format::Redis => redis::scan(cx, top, sink, path, depth, r),
         Format::Opaque(_) | Format::Ole => unreachable!("handled above"),
         Format::Plain => leaf(sink, path, depth, r),
     }

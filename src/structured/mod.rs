@@ -207,8 +207,8 @@ pub fn sad_extra(name: &str, offset: u64, line: u64, location: Location) -> Opti
 
 /// Places hits in extracted text ([`crate::container::Text`]): each hit
 /// gets its segment's location; where segments name a `column` (SQLite
-/// rows), the column name is context and a CVV-named cell on the same line
-/// (row) beside a PAN is a `cvv` finding.
+/// rows) or a `field` (a Redis hash), that name is context and a CVV-named
+/// cell or field on the same line (row, hash) beside a PAN is a `cvv` finding.
 pub struct Segments<'a> {
     text: &'a crate::container::Text,
 }
@@ -218,8 +218,11 @@ impl<'a> Segments<'a> {
         Segments { text }
     }
 
+    /// A cell's column (SQLite) or a value's field (a Redis hash).
     fn column(loc: &Location) -> Option<&str> {
-        loc.get("column").and_then(|v| v.as_str())
+        loc.get("column")
+            .or_else(|| loc.get("field"))
+            .and_then(|v| v.as_str())
     }
 }
 
@@ -273,10 +276,16 @@ impl Attributor for Segments<'_> {
                 let Some(name) = Self::column(&l).map(str::to_string) else {
                     continue;
                 };
-                l.remove("column");
+                let field = l.remove("column").is_none() && l.remove("field").is_some();
                 if let Some(mut e) =
                     cvv_extra(&name, value.trim_end_matches('\t'), start as u64, line, l)
                 {
+                    if field {
+                        // Named as its own kind of source names it.
+                        if let Some(v) = e.location.remove("column") {
+                            e.location.insert("field".into(), v);
+                        }
+                    }
                     e.location.sort_keys();
                     extra.push(e);
                 }
