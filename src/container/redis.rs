@@ -300,36 +300,48 @@ impl Rdb<'_, '_> {
         base: &Location,
         index: &mut u64,
     ) -> io::Result<()> {
-        let mut all = Vec::new();
-        match t {
-            9 => zipmap(blob, &mut |e| all.push(own(e)))?,
-            11 => intset(blob, &mut |e| all.push(own(e)))?,
-            10 | 12 | 13 | 14 => ziplist(blob, &mut |e| all.push(own(e)))?,
-            _ => listpack(blob, &mut |e| all.push(own(e)))?,
-        }
         let pairs = matches!(t, 9 | 13 | 16);
         let list = matches!(t, 10 | 14 | 18);
-        let mut it = all.into_iter();
-        while let Some(first) = it.next() {
+        let zset = matches!(t, 12 | 17);
+        // Entry by entry, nothing collected: a blob of tiny entries would
+        // take many times its size as a list of values.
+        let mut name: Option<Vec<u8>> = None;
+        let mut score = false;
+        let mut each = |e: Entry<'_>| -> io::Result<()> {
             if pairs {
-                let value = it.next().unwrap_or_default();
-                let loc = self.field(sink, base, &first, Some(&value));
+                let Some(field) = name.take() else {
+                    name = Some(own(e));
+                    return Ok(());
+                };
+                let value = own(e);
+                let loc = self.field(sink, base, &field, Some(&value));
                 self.text.sep(b'\t');
                 self.text.segment_inline(loc);
                 self.put(sink, value)?;
                 self.text.flush_if_huge(sink, self.path);
+            } else if score {
+                // A sorted set's score follows its member.
+                score = false;
             } else {
                 let loc = indexed(base, list, *index);
                 *index += 1;
                 self.text.sep(b'\t');
                 self.text.segment_inline(loc);
-                self.put(sink, first)?;
-                if t == 12 || t == 17 {
-                    // A sorted set's score follows its member.
-                    it.next();
-                }
-                self.text.flush_if_huge(sink, self.path);
+                self.put(sink, own(e))?;
+                score = zset;
+                self.text.maybe_flush(sink, self.path);
             }
+            Ok(())
+        };
+        match t {
+            9 => zipmap(blob, &mut each)?,
+            11 => intset(blob, &mut each)?,
+            10 | 12 | 13 | 14 => ziplist(blob, &mut each)?,
+            _ => listpack(blob, &mut each)?,
+        }
+        if let Some(field) = name {
+            // A field without its value (a damaged blob): its name is text.
+            self.field(sink, base, &field, None);
         }
         Ok(())
     }
@@ -374,13 +386,12 @@ impl Rdb<'_, '_> {
         for _ in 0..nodes {
             self.blob()?; // the node's master entry id
             let lp = self.blob()?;
-            let mut all = Vec::new();
-            listpack(&lp, &mut |e| all.push(own(e)))?;
-            for e in all {
+            listpack(&lp, &mut |e| {
                 self.text.sep(b'\t');
-                self.put(sink, e)?;
-            }
-            self.text.flush_if_huge(sink, self.path);
+                self.put(sink, own(e))?;
+                self.text.flush_if_huge(sink, self.path);
+                Ok(())
+            })?;
         }
         // Length, last id; from type 19: first id, max deleted id, entries added.
         let lens = if t >= 19 { 8 } else { 3 };
@@ -682,7 +693,7 @@ fn signed(v: u64, bits: u32) -> i64 {
 
 /// A ziplist (`ziplist.c`): header, entries (previous length, encoding,
 /// data), 0xFF.
-fn ziplist(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
+fn ziplist(b: &[u8], out: &mut dyn FnMut(Entry<'_>) -> io::Result<()>) -> io::Result<()> {
     let mut i = 10;
     loop {
         let first = *b.get(i).ok_or_else(|| corrupt("ziplist without its end"))?;
@@ -704,7 +715,7 @@ fn ziplist(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
                         (u32::from_be_bytes([v[0], v[1], v[2], v[3]]) as usize, 5)
                     }
                 };
-                out(Entry::Bytes(get(b, i + head, n)?));
+                out(Entry::Bytes(get(b, i + head, n)?))?;
                 i += head + n;
             }
             _ => {
@@ -717,7 +728,7 @@ fn ziplist(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
                     0xF1..=0xFD => ((enc & 0x0F) as i64 - 1, 0),
                     _ => return Err(corrupt(&format!("ziplist encoding {enc:#04x}"))),
                 };
-                out(Entry::Int(v));
+                out(Entry::Int(v))?;
                 i += 1 + n;
             }
         }
@@ -726,7 +737,7 @@ fn ziplist(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
 
 /// A listpack (`listpack.c`): header, entries (encoding, data, back
 /// length), 0xFF.
-fn listpack(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
+fn listpack(b: &[u8], out: &mut dyn FnMut(Entry<'_>) -> io::Result<()>) -> io::Result<()> {
     let mut i = 6;
     loop {
         let enc = *b
@@ -736,19 +747,19 @@ fn listpack(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
             return Ok(());
         }
         let size = if enc & 0x80 == 0 {
-            out(Entry::Int((enc & 0x7F) as i64));
+            out(Entry::Int((enc & 0x7F) as i64))?;
             1
         } else if enc & 0xC0 == 0x80 {
             let n = (enc & 0x3F) as usize;
-            out(Entry::Bytes(get(b, i + 1, n)?));
+            out(Entry::Bytes(get(b, i + 1, n)?))?;
             1 + n
         } else if enc & 0xE0 == 0xC0 {
             let v = (((enc & 0x1F) as u64) << 8) | get(b, i + 1, 1)?[0] as u64;
-            out(Entry::Int(signed(v, 13)));
+            out(Entry::Int(signed(v, 13)))?;
             2
         } else if enc & 0xF0 == 0xE0 {
             let n = (((enc & 0x0F) as usize) << 8) | get(b, i + 1, 1)?[0] as usize;
-            out(Entry::Bytes(get(b, i + 2, n)?));
+            out(Entry::Bytes(get(b, i + 2, n)?))?;
             2 + n
         } else {
             let (bytes, int) = match enc {
@@ -763,10 +774,10 @@ fn listpack(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
                 out(Entry::Int(signed(
                     le(get(b, i + 1, bytes)?),
                     bytes as u32 * 8,
-                )));
+                )))?;
                 1 + bytes
             } else {
-                out(Entry::Bytes(get(b, i + 5, bytes)?));
+                out(Entry::Bytes(get(b, i + 5, bytes)?))?;
                 5 + bytes
             }
         };
@@ -784,7 +795,7 @@ fn listpack(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
 }
 
 /// An intset (`intset.c`): width, count, little-endian integers.
-fn intset(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
+fn intset(b: &[u8], out: &mut dyn FnMut(Entry<'_>) -> io::Result<()>) -> io::Result<()> {
     let head = get(b, 0, 8)?;
     let width = le(&head[..4]) as usize;
     let count = le(&head[4..]) as usize;
@@ -799,14 +810,14 @@ fn intset(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
             .ok_or_else(|| corrupt("intset size"))?,
     )?;
     for v in body.chunks_exact(width) {
-        out(Entry::Int(signed(le(v), width as u32 * 8)));
+        out(Entry::Int(signed(le(v), width as u32 * 8)))?;
     }
     Ok(())
 }
 
 /// A zipmap (`zipmap.c`, RDB versions before 4): lengths, key, value and
 /// free bytes, 0xFF.
-fn zipmap(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
+fn zipmap(b: &[u8], out: &mut dyn FnMut(Entry<'_>) -> io::Result<()>) -> io::Result<()> {
     let mut i = 1;
     let len = |i: &mut usize| -> io::Result<Option<usize>> {
         let first = *b.get(*i).ok_or_else(|| corrupt("zipmap without its end"))?;
@@ -827,11 +838,11 @@ fn zipmap(b: &[u8], out: &mut dyn FnMut(Entry<'_>)) -> io::Result<()> {
         let Some(k) = len(&mut i)? else {
             return Ok(());
         };
-        out(Entry::Bytes(get(b, i, k)?));
+        out(Entry::Bytes(get(b, i, k)?))?;
         i += k;
         let v = len(&mut i)?.ok_or_else(|| corrupt("zipmap key without a value"))?;
         let free = get(b, i, 1)?[0] as usize;
-        out(Entry::Bytes(get(b, i + 1, v)?));
+        out(Entry::Bytes(get(b, i + 1, v)?))?;
         i += 1 + v + free;
     }
 }
@@ -863,12 +874,13 @@ impl Attributor for Fixed {
 mod tests {
     use super::*;
 
-    type Walk = fn(&[u8], &mut dyn FnMut(Entry<'_>)) -> io::Result<()>;
+    type Walk = fn(&[u8], &mut dyn FnMut(Entry<'_>) -> io::Result<()>) -> io::Result<()>;
 
     fn all(f: Walk, b: &[u8]) -> Vec<String> {
         let mut v = Vec::new();
         f(b, &mut |e| {
-            v.push(String::from_utf8_lossy(&own(e)).into_owned())
+            v.push(String::from_utf8_lossy(&own(e)).into_owned());
+            Ok(())
         })
         .unwrap();
         v
@@ -903,7 +915,14 @@ mod tests {
         // Cut anywhere, it is an error, never a panic.
         for cut in 0..lp.len() - 1 {
             let mut n = 0;
-            assert!(listpack(&lp[..cut], &mut |_| n += 1).is_err(), "cut {cut}");
+            assert!(
+                listpack(&lp[..cut], &mut |_| {
+                    n += 1;
+                    Ok(())
+                })
+                .is_err(),
+                "cut {cut}"
+            );
         }
     }
 
@@ -933,7 +952,14 @@ mod tests {
         );
         for cut in 10..zl.len() - 1 {
             let mut n = 0;
-            assert!(ziplist(&zl[..cut], &mut |_| n += 1).is_err(), "cut {cut}");
+            assert!(
+                ziplist(&zl[..cut], &mut |_| {
+                    n += 1;
+                    Ok(())
+                })
+                .is_err(),
+                "cut {cut}"
+            );
         }
     }
 
@@ -945,10 +971,10 @@ mod tests {
         is.extend((-3i64).to_le_bytes());
         is.extend(4_556_737_586_899_855i64.to_le_bytes());
         assert_eq!(all(intset, &is), ["-3", "4556737586899855"]);
-        assert!(intset(&is[..20], &mut |_| {}).is_err());
+        assert!(intset(&is[..20], &mut |_| Ok(())).is_err());
         let zm = [2, 1, b'k', 2, 1, b'v', b'w', b'!', 0xFF];
         assert_eq!(all(zipmap, &zm), ["k", "vw"]);
-        assert!(zipmap(&zm[..6], &mut |_| {}).is_err());
+        assert!(zipmap(&zm[..6], &mut |_| Ok(())).is_err());
     }
 
     #[test]
