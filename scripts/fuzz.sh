@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-all=(kernel detector encodings container zip tar office pdf mail sql csv json sqlite pgdump ole redis)
+all=(kernel detector encodings container zip tar office pdf mail sql csv json sqlite pgdump ole redis sevenz)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -161,6 +161,10 @@ for target in sys.argv[1:]:
     elif target == "ole":
         for n in sorted(os.listdir(os.path.join(root, "testdata", "formats"))):
             if n.endswith((".xls", ".doc", ".ppt")) and n != "cards-many.xls":
+                put(target, n, read("formats", n))
+    elif target == "sevenz":
+        for n in sorted(os.listdir(os.path.join(td, "formats"))):
+            if n.endswith(".7z"):
                 put(target, n, read("formats", n))
     elif target == "redis":
         for n in sorted(os.listdir(os.path.join(td, "redis"))):

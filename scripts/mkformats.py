@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Makes testdata/formats/: a CSV of card numbers packed by the real tools
-of formats pan-scan either decodes (lz4) or only recognises (7z, lzip, lzop,
+of formats pan-scan either decodes (lz4, 7z) or only recognises (lzip, lzop,
 compress, cabinet, squashfs: compressed; gpg, openssl enc, age: encrypted),
 and testdata/formats/expected.json: for each file, the findings and the
 coverage record pan-scan must report. A recognised file is scanned raw too,
@@ -127,7 +127,7 @@ def main():
         # Recognised, compressed.
         pan, src = csv()
         sh("7z", "a", "-bd", "-mx=9", os.path.join(OUT, "backup.7z"), "cards.csv", cwd=tmp)
-        record("backup.7z", pan, "unsupported")
+        record("backup.7z", pan, member="cards.csv")
         for name, cmd in [("cards.csv.lz", ["lzip", "-c"]), ("cards.csv.lzo", ["lzop", "-c"]),
                           ("cards.csv.Z", ["compress", "-c"])]:
             pan, src = csv()
@@ -279,6 +279,42 @@ def main():
             expected[name] = {"skipped": [], "findings": [
                 {"path": name, "line": 2, "first6": p[:6], "last4": p[-4:],
                  "location": {"sheet": sheet, "cell": cell}}]}
+        # 7z archives by 7-Zip (p7zip): each member decompressed and opened.
+        # A solid LZMA2 archive of several files, a gzipped log among them
+        # (opened in turn), a directory and an empty file; one archive per
+        # other method 7-Zip offers (PPMd, BZip2, Deflate, LZMA behind the
+        # BCJ filter); and two with a password, one with its names
+        # encrypted too (-mhe), which are reported encrypted.
+        site = os.path.join(tmp, "site")
+        os.makedirs(os.path.join(site, "db"))
+        os.makedirs(os.path.join(site, "empty"))
+        pan, src = csv()
+        shutil.copy(src, os.path.join(site, "db", "cards.csv"))
+        log_pan, _ = csv()
+        log = "".join("2024-06-17 10:%02d:00 INFO order %d paid\n" % (m, 1000 + m) for m in range(40))
+        log += "2024-06-17 11:00:00 INFO payment card=%s amount=19.99\n" % log_pan
+        sh("sh", "-c", "gzip -9 -n > %s" % os.path.join(site, "app.log.gz"), stdin=log.encode())
+        open(os.path.join(site, "empty.txt"), "w").close()
+        sh("7z", "a", "-bd", "-mx=9", "-ms=on", os.path.join(OUT, "site-backup.7z"), "db", "empty",
+           "app.log.gz", "empty.txt", cwd=site)
+        with open(os.path.join(OUT, "site-backup.7z"), "rb") as f:
+            data = f.read()
+        assert pan.encode() not in data and log_pan.encode() not in data
+        expected["site-backup.7z"] = {"skipped": [], "findings": [
+            {"path": "site-backup.7z!db/cards.csv", "line": 2, "first6": pan[:6], "last4": pan[-4:],
+             "location": {"column": "card_number"}},
+            {"path": "site-backup.7z!app.log.gz!app.log", "line": 41, "first6": log_pan[:6],
+             "last4": log_pan[-4:]}]}
+        for name, method in [("cards-ppmd.7z", ["-m0=PPMd"]), ("cards-bzip2.7z", ["-m0=BZip2"]),
+                             ("cards-deflate.7z", ["-m0=Deflate"]),
+                             ("cards-bcj.7z", ["-m0=BCJ", "-m1=LZMA"])]:
+            pan, src = csv()
+            sh("7z", "a", "-bd", *method, os.path.join(OUT, name), "cards.csv", cwd=tmp)
+            record(name, pan, member="cards.csv")
+        for name, extra in [("cards-locked.7z", []), ("cards-locked-names.7z", ["-mhe=on"])]:
+            pan, src = csv()
+            sh("7z", "a", "-bd", "-phunter2", *extra, os.path.join(OUT, name), "cards.csv", cwd=tmp)
+            record(name, pan, "encrypted")
     finally:
         shutil.rmtree(tmp)
     for name, want in expected.items():

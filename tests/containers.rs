@@ -37,8 +37,9 @@ fn every_fixture_reports_its_findings_and_coverage() {
     check_fixtures(&fixtures(), 19);
 }
 
-/// Files of formats pan-scan decodes (lz4) or only recognises: a 7z, lzip,
-/// lzop, compress, cabinet or squashfs file is `unsupported`, a gpg,
+/// Files of formats pan-scan decodes (lz4; 7z by every method 7-Zip offers,
+/// solid, with a gzip inside) or only recognises: an lzip, lzop, compress,
+/// cabinet or squashfs file is `unsupported`, a 7z with a password, a gpg,
 /// openssl or age file, an xlsx/docx with a password or a legacy
 /// .doc/.xls/.ppt with one (LibreOffice, Apache POI) `encrypted`, each
 /// scanned raw as well, and a run holding only such a file ends
@@ -47,7 +48,7 @@ fn every_fixture_reports_its_findings_and_coverage() {
 #[test]
 fn recognised_formats_are_decoded_or_reported() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/formats");
-    check_fixtures(&dir, 24);
+    check_fixtures(&dir, 31);
 }
 
 /// A legacy workbook whose cells cannot be held in memory (its compound
@@ -769,5 +770,68 @@ fn a_compound_file_cut_inside_a_stream_is_reported_and_scanned_raw() {
     assert_eq!(
         found[0]["reasons"],
         serde_json::json!(["iin:visa", "luhn", "context:card"])
+    );
+}
+
+/// A 7z inside another container is held in memory and opened, its
+/// members named inside it; one over `--max-buffer` there, or whose header
+/// would unpack to more than that, is scanned raw with a `limit` record (a
+/// clean verdict is not claimed); one cut short is `corrupt`.
+#[test]
+fn a_7z_in_a_tar_cut_short_or_over_the_buffer_is_opened_or_reported() {
+    let formats = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/formats");
+    let seven = std::fs::read(formats.join("site-backup.7z")).unwrap();
+    let t = Tree::new();
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(seven.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tar.append_data(&mut h, "backup/site-backup.7z", &seven[..])
+        .unwrap();
+    t.file("site.tar", tar.into_inner().unwrap());
+    t.file("cut.7z", &seven[..seven.len() / 2]);
+
+    let (code, recs) = scan_in(t.path(), &["site.tar"]);
+    assert_eq!(code, 1, "{recs:#?}");
+    let found = of_type(&recs, "finding");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let paths: Vec<&str> = found.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(
+        paths.contains(&"site.tar!backup/site-backup.7z!db/cards.csv"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"site.tar!backup/site-backup.7z!app.log.gz!app.log"),
+        "{paths:?}"
+    );
+    assert!(of_type(&recs, "skipped").is_empty());
+
+    // In the tar, over the buffer (the archive is 550 bytes): raw bytes
+    // only, which show nothing, and the run is incomplete.
+    let (code, recs) = scan_in(t.path(), &["--max-buffer", "400", "site.tar"]);
+    assert_eq!(code, 3, "{recs:#?}");
+    assert!(of_type(&recs, "finding").is_empty());
+    let skipped = of_type(&recs, "skipped");
+    assert_eq!(skipped.len(), 1, "{skipped:#?}");
+    assert_eq!(skipped[0]["reason"], "limit");
+    assert!(skipped[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("larger than"));
+
+    let (code, recs) = scan_in(t.path(), &["cut.7z"]);
+    assert_eq!(code, 3, "{recs:#?}");
+    let s = &of_type(&recs, "skipped")[0];
+    assert_eq!(s["reason"], "corrupt", "{s}");
+    assert!(s["detail"].as_str().unwrap().starts_with("7z:"), "{s}");
+
+    let (code, recs) = scan_in(&formats, &["--max-buffer", "200", "site-backup.7z"]);
+    assert_eq!(code, 3);
+    let s = &of_type(&recs, "skipped")[0];
+    assert_eq!(s["reason"], "limit", "{s}");
+    assert!(
+        s["detail"].as_str().unwrap().contains("compressed header"),
+        "{s}"
     );
 }

@@ -28,6 +28,7 @@ pub mod opaque;
 pub mod pdf;
 pub mod pgdump;
 pub mod redis;
+pub mod sevenz;
 pub mod xls;
 pub mod xlscrypt;
 
@@ -222,6 +223,8 @@ pub enum Format {
     Ole,
     /// A Redis (or Valkey) RDB snapshot.
     Redis,
+    /// A 7z archive.
+    SevenZip,
 }
 
 impl Format {
@@ -245,6 +248,7 @@ impl Format {
             Format::Opaque(o) => o.label(),
             Format::Ole => "OLE2 compound file",
             Format::Redis => "Redis snapshot",
+            Format::SevenZip => "7z archive",
         }
     }
 }
@@ -276,6 +280,8 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::Zip
     } else if starts(&[0x04, 0x22, 0x4D, 0x18]) {
         Format::Lz4
+    } else if head.starts_with(sevenz::MAGIC) {
+        Format::SevenZip
     } else if pgdump::sniff(head) {
         Format::PgDump
     } else if archive::is_ar(head) {
@@ -678,6 +684,10 @@ pub fn scan_file(
         // So is a compound file (a legacy Office document).
         return ole::scan_seekable(cx, &top, sink, path, 0, file);
     }
+    if format == Format::SevenZip {
+        // And a 7z archive.
+        return sevenz::scan_seekable(cx, &top, sink, path, 0, file);
+    }
     // A head shorter than HEAD met the end of the file: one read less per small file.
     if head.len() < HEAD {
         return open(cx, &top, sink, path, 0, format, head, &mut io::empty());
@@ -837,6 +847,7 @@ fn node_as(
         Format::Ar => archive::ar(cx, top, sink, path, depth, r),
         Format::GitPack => git::pack(cx, top, sink, path, depth, r),
         Format::Redis => redis::scan(cx, top, sink, path, depth, r),
+        Format::SevenZip => sevenz::scan_stream(cx, top, sink, path, depth, r),
         Format::Opaque(_) | Format::Ole => unreachable!("handled above"),
         Format::Plain => leaf(sink, path, depth, r),
     }

@@ -1,5 +1,5 @@
 //! Formats pan-scan recognises but cannot open: archives and compressed
-//! streams it has no decoder for (7z, RAR, lzip, lzop, `compress`, cabinet,
+//! streams it has no decoder for (RAR, lzip, lzop, `compress`, cabinet,
 //! RPM payloads, squashfs, Outlook PST/OST mail stores, whose blocks are
 //! encoded by default) and encrypted files (OpenPGP, `openssl enc`,
 //! age, LUKS, Ansible Vault, KeePass). Scanned as raw bytes, such a file
@@ -15,7 +15,6 @@ use crate::coverage::Reason;
 /// A format that is recognised, not opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Opaque {
-    SevenZip,
     Rar,
     Lz4Legacy,
     Compress,
@@ -37,7 +36,6 @@ impl Opaque {
     /// What the coverage record calls it.
     pub fn label(self) -> &'static str {
         match self {
-            Opaque::SevenZip => "7z archive",
             Opaque::Rar => "RAR archive",
             Opaque::Lz4Legacy => "lz4 legacy stream",
             Opaque::Compress => "compress (.Z) stream",
@@ -86,45 +84,45 @@ impl Opaque {
     /// Recognises a format from the first bytes of a stream.
     pub fn sniff(head: &[u8]) -> Option<Opaque> {
         let starts = |m: &[u8]| head.starts_with(m);
-        Some(if starts(b"7z\xBC\xAF\x27\x1C") {
-            Opaque::SevenZip
-        } else if starts(b"Rar!\x1A\x07\x00") || starts(b"Rar!\x1A\x07\x01\x00") {
-            Opaque::Rar
-        } else if starts(b"\x02\x21\x4C\x18") {
-            Opaque::Lz4Legacy
-        } else if head.len() >= 3 && starts(b"\x1F\x9D") && compress_flags(head[2]) {
-            Opaque::Compress
-        } else if starts(b"LZIP") && matches!(head.get(4), Some(0 | 1)) {
-            Opaque::Lzip
-        } else if starts(b"\x89LZO\x00\x0D\x0A\x1A\x0A") {
-            Opaque::Lzop
-        } else if starts(b"MSCF\0\0\0\0") {
-            Opaque::Cabinet
-        } else if starts(b"\xED\xAB\xEE\xDB") && matches!(head.get(4), Some(3 | 4)) {
-            Opaque::Rpm
-        } else if starts(b"hsqs") && head.get(28..30) == Some(&[4, 0]) {
-            Opaque::Squashfs
-        } else if starts(b"!BDN") && head.get(8..10) == Some(b"SM") {
-            // Its blocks are encoded by default ("compressible encryption").
-            Opaque::Pst
-        } else if openpgp(head) {
-            Opaque::OpenPgp
-        } else if starts(b"Salted__") || starts(b"U2FsdGVkX1") {
-            // `openssl enc`, binary or base64 (`-a`).
-            Opaque::OpenSsl
-        } else if starts(b"age-encryption.org/v1\n")
-            || starts(b"-----BEGIN AGE ENCRYPTED FILE-----")
-        {
-            Opaque::Age
-        } else if starts(b"LUKS\xBA\xBE") {
-            Opaque::Luks
-        } else if starts(b"$ANSIBLE_VAULT;1.") {
-            Opaque::AnsibleVault
-        } else if starts(b"\x03\xD9\xA2\x9A\x67\xFB\x4B\xB5") {
-            Opaque::KeePass
-        } else {
-            return None;
-        })
+        Some(
+            if starts(b"Rar!\x1A\x07\x00") || starts(b"Rar!\x1A\x07\x01\x00") {
+                Opaque::Rar
+            } else if starts(b"\x02\x21\x4C\x18") {
+                Opaque::Lz4Legacy
+            } else if head.len() >= 3 && starts(b"\x1F\x9D") && compress_flags(head[2]) {
+                Opaque::Compress
+            } else if starts(b"LZIP") && matches!(head.get(4), Some(0 | 1)) {
+                Opaque::Lzip
+            } else if starts(b"\x89LZO\x00\x0D\x0A\x1A\x0A") {
+                Opaque::Lzop
+            } else if starts(b"MSCF\0\0\0\0") {
+                Opaque::Cabinet
+            } else if starts(b"\xED\xAB\xEE\xDB") && matches!(head.get(4), Some(3 | 4)) {
+                Opaque::Rpm
+            } else if starts(b"hsqs") && head.get(28..30) == Some(&[4, 0]) {
+                Opaque::Squashfs
+            } else if starts(b"!BDN") && head.get(8..10) == Some(b"SM") {
+                // Its blocks are encoded by default ("compressible encryption").
+                Opaque::Pst
+            } else if openpgp(head) {
+                Opaque::OpenPgp
+            } else if starts(b"Salted__") || starts(b"U2FsdGVkX1") {
+                // `openssl enc`, binary or base64 (`-a`).
+                Opaque::OpenSsl
+            } else if starts(b"age-encryption.org/v1\n")
+                || starts(b"-----BEGIN AGE ENCRYPTED FILE-----")
+            {
+                Opaque::Age
+            } else if starts(b"LUKS\xBA\xBE") {
+                Opaque::Luks
+            } else if starts(b"$ANSIBLE_VAULT;1.") {
+                Opaque::AnsibleVault
+            } else if starts(b"\x03\xD9\xA2\x9A\x67\xFB\x4B\xB5") {
+                Opaque::KeePass
+            } else {
+                return None;
+            },
+        )
     }
 }
 
@@ -195,7 +193,6 @@ mod tests {
         squash.resize(28, 0);
         squash.extend_from_slice(&[4, 0, 0, 0]);
         let cases: Vec<(&[u8], Opaque)> = vec![
-            (b"7z\xBC\xAF\x27\x1C\x00\x04", Opaque::SevenZip),
             (b"Rar!\x1A\x07\x00\xCF\x90", Opaque::Rar),
             (b"Rar!\x1A\x07\x01\x00\x33\x92", Opaque::Rar),
             (b"\x02\x21\x4C\x18\x10\x00", Opaque::Lz4Legacy),
@@ -252,7 +249,7 @@ mod tests {
     #[test]
     fn encrypted_formats_say_so() {
         assert_eq!(Opaque::OpenPgp.reason(), Reason::Encrypted);
-        assert_eq!(Opaque::SevenZip.reason(), Reason::Unsupported);
+        assert_eq!(Opaque::Rar.reason(), Reason::Unsupported);
         assert!(Opaque::Luks.detail().contains("encrypted"));
         assert!(Opaque::Rar.detail().contains("raw bytes"));
     }
