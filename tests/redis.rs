@@ -109,8 +109,11 @@ fn snapshots_made_by_a_real_redis_say_where_each_number_is() {
         } else {
             assert_eq!(loc["key"], w["key"], "{w} {f}");
         }
-        if w["type"] == "hash" {
+        if w["type"] == "hash" || w["type"] == "stream" {
             assert_eq!(loc["field"], w["field"], "{w} {f}");
+        }
+        if w["type"] == "stream" {
+            assert_eq!(loc["entry"], w["entry_id"], "{w} {f}");
         }
         if let Some(i) = w.get("index") {
             assert_eq!(&loc["index"], i, "{w} {f}");
@@ -287,4 +290,118 @@ fn a_clean_snapshot_is_clean_and_counted_as_read() {
     let (code, recs) = jsonl(&[p.to_str().unwrap()]);
     assert_eq!(code, 0, "{recs:#?}");
     assert_eq!(summary(&recs)["skipped"], 0);
+}
+
+/// A listpack entry, as `listpack.c` writes it.
+enum Lp<'a> {
+    Str(&'a str),
+    Int(i64),
+}
+
+fn listpack(entries: &[Lp]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for e in entries {
+        match e {
+            Lp::Str(s) => {
+                assert!(s.len() < 64);
+                body.push(0x80 | s.len() as u8);
+                body.extend_from_slice(s.as_bytes());
+                body.push(1 + s.len() as u8);
+            }
+            Lp::Int(n @ 0..=127) => body.extend([*n as u8, 1]),
+            Lp::Int(n) => {
+                body.push(0xF4);
+                body.extend(n.to_le_bytes());
+                body.push(9);
+            }
+        }
+    }
+    let mut lp = ((6 + body.len() + 1) as u32).to_le_bytes().to_vec();
+    lp.extend((entries.len() as u16).to_le_bytes());
+    lp.extend(body);
+    lp.push(0xFF);
+    lp
+}
+
+#[test]
+fn stream_entries_are_located_by_id_and_field_deleted_ones_too() {
+    use Lp::{Int, Str};
+    let visa: i64 = VISA.parse().unwrap();
+    let mc: i64 = MC.parse().unwrap();
+    let note = format!("card {}", crate::cli::AMEX);
+    let lp = listpack(&[
+        // The master entry: 3 entries, 1 deleted, fields card and cvv.
+        Int(3),
+        Int(1),
+        Int(2),
+        Str("card"),
+        Str("cvv"),
+        Int(0),
+        // The master's fields (flags 2), at the master id.
+        Int(2),
+        Int(0),
+        Int(0),
+        Int(visa),
+        Int(123),
+        Int(4),
+        // Deleted (flags 1 | 2), 5 ms later: still in the snapshot.
+        Int(3),
+        Int(5),
+        Int(0),
+        Int(mc),
+        Int(456),
+        Int(4),
+        // Its own field (flags 0).
+        Int(0),
+        Int(6),
+        Int(1),
+        Int(1),
+        Str("note"),
+        Str(&note),
+        Int(5),
+    ]);
+    let mut id = 1_700_000_000_000u64.to_be_bytes().to_vec();
+    id.extend(0u64.to_be_bytes());
+    let mut body = vec![15];
+    body.extend(s(b"payments"));
+    body.push(1);
+    body.extend(s(&id));
+    body.extend(s(&lp));
+    body.extend([3, 0, 0, 0]); // length, last id, no consumer groups
+    body.extend(kv(b"after", s(b"the stream is read past")));
+    let t = Tree::new();
+    let p = t.file("stream.rdb", rdb(&body));
+    let (code, recs) = jsonl(&[p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(summary(&recs)["skipped"], 0, "{recs:#?}");
+    let found = card_data(&recs);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    let at = |last4: &str| {
+        found
+            .iter()
+            .find(|f| f["last4"] == last4)
+            .map(|f| &f["location"])
+            .unwrap_or_else(|| panic!("{last4} missing"))
+    };
+    let v = at(&VISA[12..]);
+    assert_eq!(v["entry"], "1700000000000-0");
+    assert_eq!(v["field"], "card");
+    assert!(v.get("deleted").is_none());
+    let m = at(&MC[12..]);
+    assert_eq!(m["entry"], "1700000000005-0");
+    assert_eq!(m["deleted"], true);
+    let a = at(&crate::cli::AMEX[11..]);
+    assert_eq!(a["entry"], "1700000000006-1");
+    assert_eq!(a["field"], "note");
+    // A cvv beside each card number, and the field named for it once.
+    let cvv: Vec<_> = of_type(&recs, "finding")
+        .into_iter()
+        .filter(|f| f["kind"] == "cvv")
+        .collect();
+    assert_eq!(cvv.len(), 2, "{cvv:#?}");
+    let sad = of_type(&recs, "finding")
+        .into_iter()
+        .filter(|f| f["kind"] == "sad_field")
+        .count();
+    assert_eq!(sad, 1);
 }

@@ -380,18 +380,12 @@ impl Rdb<'_, '_> {
     /// A stream: its entries' listpacks as text, then its consumer groups
     /// (names, pending entries, consumers) read past.
     fn stream(&mut self, sink: &mut dyn Sink, t: u8, base: &Location) -> io::Result<()> {
-        self.text.sep(b'\t');
-        self.text.segment_inline(base.clone());
         let nodes = self.len()?;
         for _ in 0..nodes {
-            self.blob()?; // the node's master entry id
+            let id = self.blob()?; // the node's master entry id
             let lp = self.blob()?;
-            listpack(&lp, &mut |e| {
-                self.text.sep(b'\t');
-                self.put(sink, own(e))?;
-                self.text.flush_if_huge(sink, self.path);
-                Ok(())
-            })?;
+            self.stream_node(sink, base, &id, &lp)?;
+            self.text.maybe_flush(sink, self.path);
         }
         // Length, last id; from type 19: first id, max deleted id, entries added.
         let lens = if t >= 19 { 8 } else { 3 };
@@ -403,8 +397,7 @@ impl Rdb<'_, '_> {
             let name = self.blob()?;
             let mut loc = base.clone();
             loc.insert("in".into(), "consumer group".into());
-            self.text.sep(b'\t');
-            self.text.segment_inline(loc);
+            self.text.segment(loc);
             push_clean(&mut self.text, &name);
             self.len()?;
             self.len()?;
@@ -427,6 +420,145 @@ impl Rdb<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// A stream node's listpack (`t_stream.c`): the master entry (count,
+    /// deleted count, field names, 0), then each entry: flags, id deltas,
+    /// its own field names unless it has the master's, values, a count.
+    /// Each entry is a line, each value located by its `field` and the
+    /// entry's id (`deleted` when `XDEL` marked it: its data is still
+    /// here). A listpack that does not follow this layout is scanned as
+    /// its entries' text.
+    fn stream_node(
+        &mut self,
+        sink: &mut dyn Sink,
+        base: &Location,
+        id: &[u8],
+        lp: &[u8],
+    ) -> io::Result<()> {
+        let half = |b: &[u8]| b.try_into().map(u64::from_be_bytes).unwrap_or(0);
+        let (ms0, seq0) = match id.len() {
+            16 => (half(&id[..8]), half(&id[8..])),
+            _ => (0, 0),
+        };
+        let mut st = Node::default();
+        listpack(lp, &mut |e| {
+            let int = match &e {
+                Entry::Int(i) => Some(*i),
+                Entry::Bytes(b) => std::str::from_utf8(b).ok().and_then(|t| t.parse().ok()),
+            };
+            let counted = int
+                .filter(|&n| (0..=1 << 20).contains(&n))
+                .map(|n| n as usize);
+            let next = match (st.step, counted) {
+                (Step::Plain, _) => None,
+                (Step::Count, Some(_)) => Some(Step::Deleted),
+                (Step::Deleted, Some(_)) => Some(Step::MasterCount),
+                (Step::MasterCount, Some(0)) => Some(Step::MasterEnd),
+                (Step::MasterCount, Some(n)) => {
+                    st.left = n;
+                    Some(Step::MasterField)
+                }
+                (Step::MasterField, _) => {
+                    st.master.push(own(e));
+                    st.left -= 1;
+                    if st.left == 0 {
+                        st.step = Step::MasterEnd;
+                    }
+                    return Ok(());
+                }
+                (Step::MasterEnd, _) => Some(Step::Flags),
+                (Step::Flags, Some(f)) => {
+                    st.flags = f;
+                    Some(Step::Ms)
+                }
+                (Step::Ms, _) if int.is_some() => {
+                    st.ms = int.unwrap_or(0) as u64;
+                    Some(Step::Seq)
+                }
+                (Step::Seq, _) if int.is_some() => {
+                    st.seq = int.unwrap_or(0) as u64;
+                    st.index = 0;
+                    st.first = true;
+                    if st.flags & 2 != 0 {
+                        st.own = false;
+                        Some(if st.master.is_empty() {
+                            Step::LpCount
+                        } else {
+                            Step::Value
+                        })
+                    } else {
+                        st.own = true;
+                        Some(Step::FieldCount)
+                    }
+                }
+                (Step::FieldCount, Some(0)) => Some(Step::LpCount),
+                (Step::FieldCount, Some(n)) => {
+                    st.left = n;
+                    Some(Step::Field)
+                }
+                (Step::Field, _) => {
+                    st.field = own(e);
+                    st.step = Step::Value;
+                    return Ok(());
+                }
+                (Step::Value, _) => {
+                    let name = if st.own {
+                        std::mem::take(&mut st.field)
+                    } else {
+                        st.master.get(st.index).cloned().unwrap_or_default()
+                    };
+                    let mut loc = base.clone();
+                    let entry =
+                        format!("{}-{}", ms0.wrapping_add(st.ms), seq0.wrapping_add(st.seq));
+                    loc.insert("entry".into(), entry.into());
+                    if st.flags & 1 != 0 {
+                        loc.insert("deleted".into(), true.into());
+                    }
+                    if st.first {
+                        // Each entry on a line of its own.
+                        self.text.segment(loc.clone());
+                        st.first = false;
+                    }
+                    let value = own(e);
+                    let at = self.field(sink, &loc, &name, Some(&value));
+                    self.text.sep(b'\t');
+                    self.text.segment_inline(at);
+                    self.put(sink, value)?;
+                    self.text.flush_if_huge(sink, self.path);
+                    st.index += 1;
+                    let more = if st.own {
+                        st.left -= 1;
+                        st.left > 0
+                    } else {
+                        st.index < st.master.len()
+                    };
+                    st.step = match (more, st.own) {
+                        (true, true) => Step::Field,
+                        (true, false) => Step::Value,
+                        _ => Step::LpCount,
+                    };
+                    return Ok(());
+                }
+                (Step::LpCount, Some(_)) => Some(Step::Flags),
+                _ => None,
+            };
+            match next {
+                Some(step) => st.step = step,
+                None => {
+                    // Not the layout above: the rest as text.
+                    if st.step != Step::Plain {
+                        st.step = Step::Plain;
+                        self.text.sep(b'\t');
+                        self.text.segment_inline(base.clone());
+                    }
+                    self.text.sep(b'\t');
+                    self.put(sink, own(e))?;
+                    self.text.flush_if_huge(sink, self.path);
+                }
+            }
+            Ok(())
+        })
     }
 
     /// A module's self-describing values (`RDB_MODULE_OPCODE_*`) up to its
@@ -645,6 +777,41 @@ impl Rdb<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// Where [`Rdb::stream_node`] is in a stream node's listpack.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Step {
+    #[default]
+    Count,
+    Deleted,
+    MasterCount,
+    MasterField,
+    MasterEnd,
+    Flags,
+    Ms,
+    Seq,
+    FieldCount,
+    Field,
+    Value,
+    LpCount,
+    Plain,
+}
+
+/// A stream node being read: the master entry's field names and the
+/// current entry.
+#[derive(Default)]
+struct Node {
+    step: Step,
+    master: Vec<Vec<u8>>,
+    left: usize,
+    flags: usize,
+    ms: u64,
+    seq: u64,
+    own: bool,
+    index: usize,
+    first: bool,
+    field: Vec<u8>,
 }
 
 /// A location with a list index (`list`), or the same one (sets).
