@@ -187,6 +187,16 @@ fn replay(target: &str, data: &[u8]) {
                 });
             }
         }
+        "sevenz" => {
+            run_cfg(&config(), data.len() as u64, |cx, top, sink| {
+                container::sevenz::scan_seekable(cx, top, sink, NAME, 0, &mut Cursor::new(data));
+            });
+        }
+        "redis" => {
+            run(|cx, top, sink| {
+                container::redis::scan(cx, top, sink, NAME, 0, &mut Cursor::new(data));
+            });
+        }
         "sqlite" => {
             let mut v = Vec::new();
             if !data.starts_with(sqlite::MAGIC) {

@@ -117,7 +117,10 @@ pub fn scan_seekable<R: Read + Seek>(
         // What could not be decoded is still scanned as raw bytes; what a
         // member already gave is reported from it only.
         let (reason, detail) = match &e {
-            sevenz_rust2::Error::Io(io, _) => super::classify(io),
+            sevenz_rust2::Error::Io(io, _) => {
+                let (reason, detail) = super::classify(io);
+                (reason, format!("7z: {detail}"))
+            }
             _ => refusal(&e),
         };
         sink.skip(
@@ -281,6 +284,8 @@ fn encoded_header_size(b: &[u8]) -> Option<u64> {
 /// properties: the crate allocates what they declare.
 fn check_coders(archive: &Archive, memory: u64) -> Result<(), (Reason, String)> {
     for block in &archive.blocks {
+        // A block's coders run chained, each holding its own memory.
+        let mut total = 0u64;
         for coder in &block.coders {
             let id = coder.encoder_method_id();
             if id == AES {
@@ -308,12 +313,13 @@ fn check_coders(archive: &Archive, memory: u64) -> Result<(), (Reason, String)> 
                     .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]) as u64),
                 _ => None,
             };
-            if let Some(n) = need.filter(|&n| n > memory) {
+            total = total.saturating_add(need.unwrap_or(0));
+            if total > memory {
                 let hit = LimitHit::new(
                     Limit::Buffer,
                     format!(
-                        "7z: a coder needs {} of memory, over {}",
-                        bytes(n),
+                        "7z: a block's coders need {} of memory, over {}",
+                        bytes(total),
                         bytes(memory)
                     ),
                 );
@@ -388,7 +394,7 @@ mod tests {
             assert!(check_coders(&a, 1 << 30).is_ok(), "{name}");
             let (reason, detail) = check_coders(&a, 16).unwrap_err();
             assert_eq!(reason, Reason::Limit, "{name}");
-            assert!(detail.contains("a coder needs"), "{detail}");
+            assert!(detail.contains("coders need"), "{detail}");
         }
     }
 
