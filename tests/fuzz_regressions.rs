@@ -51,10 +51,24 @@ fn run(f: impl FnOnce(&Ctx<'_>, &Top, &mut dyn Sink)) -> Outcome {
 /// No finding or record shows a PAN-like number.
 fn check(o: &Outcome) {
     let clean = |s: &str| s.split('!').all(|p| pan_scan::redact::text(p) == p);
+    fn clean_json(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => pan_scan::redact::text(s) == *s,
+            serde_json::Value::Array(a) => a.iter().all(clean_json),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .all(|(k, x)| pan_scan::redact::text(k) == *k && clean_json(x)),
+            _ => true,
+        }
+    }
     for f in &o.findings {
         let digits = f.masked.chars().filter(char::is_ascii_digit).count();
         assert!(digits <= 10, "{}", f.masked);
         assert!(clean(&f.path), "{}", f.path);
+        if let Some(l) = &f.location {
+            let l = serde_json::Value::Object(l.clone());
+            assert!(clean_json(&l), "a location shows a PAN-like number: {l}");
+        }
     }
     for s in &o.skipped {
         assert!(

@@ -509,9 +509,11 @@ impl Rdb<'_, '_> {
                         st.master.get(st.index).cloned().unwrap_or_default()
                     };
                     let mut loc = base.clone();
+                    // An id is a time and a counter, but it may still read
+                    // as a card number: shown as any name is.
                     let entry =
                         format!("{}-{}", ms0.wrapping_add(st.ms), seq0.wrapping_add(st.seq));
-                    loc.insert("entry".into(), entry.into());
+                    loc.insert("entry".into(), display_name(&entry).into());
                     if st.flags & 1 != 0 {
                         loc.insert("deleted".into(), true.into());
                     }
