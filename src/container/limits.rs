@@ -191,22 +191,8 @@ impl<'c, R: Read> Guard<'c, R> {
 
     fn check(&self) -> io::Result<()> {
         let l = self.cx.limits;
+        check_expansion(self.cx, self.top, 0)?;
         let expanded = self.top.expanded.get();
-        if expanded >= l.max_container_bytes {
-            return Err(LimitHit::error(
-                Limit::ContainerBytes,
-                format!(
-                    "over {} expanded from one file",
-                    bytes(l.max_container_bytes)
-                ),
-            ));
-        }
-        if self.cx.total.load(Ordering::Relaxed) >= l.max_total_bytes {
-            return Err(LimitHit::error(
-                Limit::TotalBytes,
-                format!("over {} expanded in this run", bytes(l.max_total_bytes)),
-            ));
-        }
         let consumed = match &self.consumed {
             Consumed::Counter(c) => c.get(),
             Consumed::Known(n) => *n,
@@ -241,10 +227,37 @@ impl<R: Read> Read for Guard<'_, R> {
         self.check()?;
         let n = self.inner.read(buf)?;
         self.produced += n as u64;
-        self.top.expanded.set(self.top.expanded.get() + n as u64);
-        self.cx.total.fetch_add(n as u64, Ordering::Relaxed);
+        add_expanded(self.cx, self.top, n as u64);
         Ok(n)
     }
+}
+
+/// The per-file and per-run limits on expanded bytes, with `more` bytes
+/// about to be expanded: an error once either would be reached.
+pub fn check_expansion(cx: &Ctx, top: &Top, more: u64) -> io::Result<()> {
+    let l = cx.limits;
+    if top.expanded.get().saturating_add(more) >= l.max_container_bytes {
+        return Err(LimitHit::error(
+            Limit::ContainerBytes,
+            format!(
+                "over {} expanded from one file",
+                bytes(l.max_container_bytes)
+            ),
+        ));
+    }
+    if cx.total.load(Ordering::Relaxed).saturating_add(more) >= l.max_total_bytes {
+        return Err(LimitHit::error(
+            Limit::TotalBytes,
+            format!("over {} expanded in this run", bytes(l.max_total_bytes)),
+        ));
+    }
+    Ok(())
+}
+
+/// Counts `n` expanded bytes under the file and in the run.
+pub fn add_expanded(cx: &Ctx, top: &Top, n: u64) {
+    top.expanded.set(top.expanded.get() + n);
+    cx.total.fetch_add(n, Ordering::Relaxed);
 }
 
 /// A byte count for messages: `64 MiB`.

@@ -22,9 +22,8 @@
 
 use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
-use std::sync::atomic::Ordering;
 
-use super::limits::{bytes, Limit, LimitHit};
+use super::limits::{add_expanded, bytes, check_expansion, Limit, LimitHit};
 use super::{leaf, location, member_path, sniff as sniff_format, Ctx, Format, Location};
 use super::{Sink, Text, Top};
 use crate::coverage::Reason;
@@ -574,11 +573,7 @@ impl Rdb<'_, '_> {
                 }
                 3 => self.skip(4)?,
                 4 => self.skip(8)?,
-                5 => {
-                    self.text.sep(b'\t');
-                    self.text.segment_inline(base.clone());
-                    self.element(sink, base.clone(), false)?;
-                }
+                5 => self.element(sink, base.clone(), true)?,
                 op => return Err(corrupt(&format!("module value opcode {op}"))),
             }
         }
@@ -701,27 +696,8 @@ impl Rdb<'_, '_> {
 
     /// Counts decompressed bytes against the per-file and per-run limits.
     fn expand(&self, n: u64) -> io::Result<()> {
-        let l = self.cx.limits;
-        let expanded = self.top.expanded.get() + n;
-        self.top.expanded.set(expanded);
-        let total = self.cx.total.fetch_add(n, Ordering::Relaxed) + n;
-        if expanded > l.max_container_bytes {
-            let hit = LimitHit::new(
-                Limit::ContainerBytes,
-                format!(
-                    "over {} expanded from one file",
-                    bytes(l.max_container_bytes)
-                ),
-            );
-            return Err(io::Error::other(hit));
-        }
-        if total > l.max_total_bytes {
-            let hit = LimitHit::new(
-                Limit::TotalBytes,
-                format!("over {} expanded in this run", bytes(l.max_total_bytes)),
-            );
-            return Err(io::Error::other(hit));
-        }
+        check_expansion(self.cx, self.top, n)?;
+        add_expanded(self.cx, self.top, n);
         Ok(())
     }
 

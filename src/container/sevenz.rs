@@ -116,13 +116,7 @@ pub fn scan_seekable<R: Read + Seek>(
     if let Err(e) = result {
         // What could not be decoded is still scanned as raw bytes; what a
         // member already gave is reported from it only.
-        let (reason, detail) = match &e {
-            sevenz_rust2::Error::Io(io, _) => {
-                let (reason, detail) = super::classify(io);
-                (reason, format!("7z: {detail}"))
-            }
-            _ => refusal(&e),
-        };
+        let (reason, detail) = refusal(&e);
         sink.skip(
             path,
             reason,
