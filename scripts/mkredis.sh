@@ -852,6 +852,12 @@ def cmd_expected(out, tmp):
     names = [k["key"] for k in cards["keys"] if k["db"] == 0]
     if names.index("payment:last_card") < names.index("payments"):
         fail("payment:last_card is not after the stream")
+    # A key named by a card number is written as pan-scan shows it (first
+    # six and last four digits): no full card number in expected.json.
+    def shown(name):
+        return re.sub(r"\d{13,19}", lambda m: m[0][:6] + "*" * (len(m[0]) - 10) + m[0][-4:], name)
+    for rec in cards["findings"] + cards["keys"]:
+        rec["key"] = shown(rec["key"])
     doc["cards.rdb"] = cards
     doc["clean.rdb"] = clean
     with open(os.path.join(out, "expected.json"), "w") as fh:
